@@ -1,0 +1,302 @@
+"""One dataclass with every knob of a GAN run: the single source of truth.
+
+Widget defaults read it, the command line sets it (``--set key=value``), it serialises to JSON and into every
+checkpoint. ``validate()`` raises ``ValueError`` naming the key, the bad value and what is allowed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DATASETS = ("ring8", "grid25", "spiral", "quadratic", "two_curves", "points",
+            "digits", "mnist", "fashion_mnist", "cifar10", "folder")
+POINT_DATASETS = ("ring8", "grid25", "spiral", "quadratic", "two_curves", "points")
+MODELS = ("mlp", "dcgan")
+LOSSES = ("minimax", "nonsaturating", "wgan", "wgan_gp", "hinge", "lsgan")
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu", "gelu")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+# Knobs a running session may change at the next step; every other knob needs new models or data.
+LIVE_KEYS = frozenset({
+    "lr_g", "lr_d", "beta1", "beta2", "momentum", "d_steps", "g_steps", "batch_size", "loss",
+    "label_smoothing", "instance_noise", "gp_weight", "clip_value", "grad_clip", "weight_decay",
+    "dropout_d", "ema", "lr_decay", "eval_every", "snapshot_every", "log_every", "max_steps",
+    "max_seconds", "checkpoint_every",
+})
+MAX_BATCH = 8192
+
+
+@dataclass
+class TrainConfig:
+    """Every knob of one GAN run. Field names are a public contract (DESIGN.md): never rename them."""
+
+    # data
+    dataset: str = "ring8"
+    data_root: str = ""          # folder/npz/csv for `folder` and `points`, or where torchvision sets live
+    n_points: int = 20000        # size of a generated 2-D toy set
+    # networks
+    model: str = "mlp"
+    latent_dim: int = 2
+    g_hidden: list[int] = field(default_factory=lambda: [128, 128])
+    d_hidden: list[int] = field(default_factory=lambda: [128, 128])
+    activation: str = "relu"
+    d_feature_dim: int = 0       # >0: D's last hidden layer has this many units (2 = plottable feature space)
+    dcgan_width: int = 32        # base channel count of the DCGAN (64 in the paper; 32 trains on a laptop)
+    batchnorm_g: bool = False
+    dropout_d: float = 0.0
+    spectral_norm: bool = False
+    minibatch_std: bool = False  # append the batch's feature std to D's input of its last layer (anti-collapse)
+    conditional: bool = False
+    # objective
+    loss: str = "nonsaturating"
+    label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
+    instance_noise: float = 0.0   # std of Gaussian noise added to D's inputs (real and fake)
+    gp_weight: float = 10.0       # WGAN-GP gradient penalty weight
+    clip_value: float = 0.01      # WGAN weight clipping
+    # optimisers
+    optimizer_g: str = "adam"
+    optimizer_d: str = "adam"
+    lr_g: float = 1e-3
+    lr_d: float = 1e-3
+    beta1: float = 0.5
+    beta2: float = 0.999
+    momentum: float = 0.0         # SGD momentum / RMSprop momentum
+    lr_decay: float = 1.0         # multiply both learning rates by this every 1000 steps
+    d_steps: int = 1
+    g_steps: int = 1
+    batch_size: int = 256
+    grad_clip: float = 0.0        # clip the global gradient norm of each network (0 = off)
+    weight_decay: float = 0.0     # L2 regularisation through the optimiser
+    ema: float = 0.0              # decay of an exponential moving average of G's weights (0 = off)
+    # run
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 0              # intra-op CPU threads (0 = chosen for you)
+    max_steps: int = 0            # 0 = until stopped
+    max_seconds: float = 0.0      # 0 = no time budget
+    log_every: int = 10
+    snapshot_every: int = 100
+    eval_every: int = 500
+    checkpoint_every: int = 2000
+
+    # ---- construction -------------------------------------------------------------------------
+    @classmethod
+    def for_dataset(cls, dataset: str, **overrides: Any) -> "TrainConfig":
+        """The defaults that learn best on a laptop CPU for ``dataset``, then ``overrides``."""
+        if dataset not in DATASETS:
+            raise ValueError(f"dataset={dataset!r} is unknown; allowed: {', '.join(DATASETS)}")
+        values = {**DATASET_DEFAULTS.get(dataset, {}), "dataset": dataset, **overrides}
+        return cls.from_dict(values)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+        """Build from a dict (JSON, a preset, a form); unknown keys and wrong types raise ValueError."""
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"unknown config key {unknown[0]!r}; allowed keys: {', '.join(known)}")
+        cfg = cls()
+        for key, value in values.items():
+            setattr(cfg, key, coerce(key, value))
+        return cfg
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "TrainConfig":
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"config is not valid JSON: {exc}") from None
+        if not isinstance(values, dict):
+            raise ValueError("config JSON must be an object of key: value pairs")
+        return cls.from_dict(values)
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        return TrainConfig.from_dict({**self.to_dict(), **changes})
+
+    @property
+    def is_points(self) -> bool:
+        return self.dataset in POINT_DATASETS
+
+    @property
+    def is_wgan(self) -> bool:
+        return self.loss in ("wgan", "wgan_gp")
+
+    # ---- validation ---------------------------------------------------------------------------
+    def validate(self) -> "TrainConfig":
+        """Raise ValueError naming the first bad key, its value and what is allowed; return self."""
+        _choice("dataset", self.dataset, DATASETS)
+        _choice("model", self.model, MODELS)
+        _choice("loss", self.loss, LOSSES)
+        _choice("optimizer_g", self.optimizer_g, OPTIMIZERS)
+        _choice("optimizer_d", self.optimizer_d, OPTIMIZERS)
+        _choice("activation", self.activation, ACTIVATIONS)
+        _choice("device", self.device, DEVICES)
+        if self.model == "dcgan" and self.is_points:
+            raise ValueError(f"model='dcgan' needs an image dataset, not dataset={self.dataset!r}; use model='mlp'")
+        if self.dataset in ("folder", "points") and not self.data_root:
+            raise ValueError(f"dataset={self.dataset!r} needs data_root: the file or folder to read")
+        _int_range("latent_dim", self.latent_dim, 1, 1024)
+        _int_range("n_points", self.n_points, 64, 1_000_000)
+        for key in ("g_hidden", "d_hidden"):
+            widths = getattr(self, key)
+            if not 1 <= len(widths) <= 8 or any(not 1 <= w <= 4096 for w in widths):
+                raise ValueError(f"{key}={widths!r} is not allowed; give 1 to 8 layer widths, each 1..4096")
+        _int_range("d_feature_dim", self.d_feature_dim, 0, 4096)
+        _int_range("dcgan_width", self.dcgan_width, 4, 256)
+        _float_range("dropout_d", self.dropout_d, 0.0, 0.95)
+        _float_range("label_smoothing", self.label_smoothing, 0.0, 0.5)
+        _float_range("instance_noise", self.instance_noise, 0.0, 10.0)
+        _float_range("gp_weight", self.gp_weight, 0.0, 1e4)
+        _float_range("clip_value", self.clip_value, 1e-6, 10.0)
+        for key in ("lr_g", "lr_d"):
+            _float_range(key, getattr(self, key), 1e-8, 10.0, low_open=False)
+        _float_range("beta1", self.beta1, 0.0, 0.9999)
+        _float_range("beta2", self.beta2, 0.0, 0.99999)
+        _float_range("momentum", self.momentum, 0.0, 0.999)
+        _float_range("lr_decay", self.lr_decay, 0.01, 1.0)
+        _int_range("d_steps", self.d_steps, 1, 100)
+        _int_range("g_steps", self.g_steps, 1, 100)
+        _int_range("batch_size", self.batch_size, 2, MAX_BATCH)
+        _float_range("grad_clip", self.grad_clip, 0.0, 1e6)
+        _float_range("weight_decay", self.weight_decay, 0.0, 1.0)
+        _float_range("ema", self.ema, 0.0, 0.99999)
+        _int_range("seed", self.seed, 0, 2**31 - 1)
+        _int_range("threads", self.threads, 0, 256)
+        _int_range("max_steps", self.max_steps, 0, 10**9)
+        _float_range("max_seconds", self.max_seconds, 0.0, 7 * 24 * 3600.0)
+        for key in ("log_every", "snapshot_every", "eval_every", "checkpoint_every"):
+            _int_range(key, getattr(self, key), 1, 10**7)
+        return self
+
+
+def coerce(key: str, value: Any) -> Any:
+    """Convert ``value`` (maybe a string from the command line or a URL) to the type of field ``key``."""
+    known = {f.name: f for f in fields(TrainConfig)}
+    if key not in known:
+        raise ValueError(f"unknown config key {key!r}; allowed keys: {', '.join(known)}")
+    default = getattr(TrainConfig(), key)
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                low = value.strip().lower()
+                if low not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                    raise TypeError
+                return low in ("true", "1", "yes", "on")
+            if isinstance(value, (bool, int)) and value in (0, 1):
+                return bool(value)
+            raise TypeError
+        if isinstance(default, int):
+            if isinstance(value, bool):
+                raise TypeError
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise TypeError
+                return int(value)
+            return int(str(value).strip()) if isinstance(value, str) else int(value)
+        if isinstance(default, float):
+            if isinstance(value, bool):
+                raise TypeError
+            out = float(value)
+            if not math.isfinite(out):
+                raise ValueError(f"{key}={value!r} is not a finite number")
+            return out
+        if isinstance(default, list):
+            if isinstance(value, str):
+                parts = [p for p in value.replace("[", "").replace("]", "").replace(" ", "").split(",") if p]
+                return [int(p) for p in parts]
+            if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool)
+                                                       or isinstance(v, float) and v.is_integer() for v in value):
+                return [int(v) for v in value]
+            raise TypeError
+        if isinstance(default, str):
+            if not isinstance(value, str):
+                raise TypeError
+            return value.strip()
+    except ValueError as exc:
+        if "finite" in str(exc):
+            raise
+        raise ValueError(f"{key}={value!r} is not a valid {_type_name(default)}") from None
+    except TypeError:
+        raise ValueError(f"{key}={value!r} is not a valid {_type_name(default)}") from None
+    return value
+
+
+def _type_name(default: Any) -> str:
+    if isinstance(default, bool):
+        return "boolean (true/false)"
+    if isinstance(default, int):
+        return "integer"
+    if isinstance(default, float):
+        return "number"
+    if isinstance(default, list):
+        return "list of integers such as 128,128"
+    return "string"
+
+
+def _choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{key}={value!r} is not allowed; choose one of: {', '.join(allowed)}")
+
+
+def _int_range(key: str, value: Any, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{key}={value!r} is out of range; allowed: an integer from {low} to {high}")
+
+
+def _float_range(key: str, value: Any, low: float, high: float, low_open: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not low <= value <= high:
+        raise ValueError(f"{key}={value!r} is out of range; allowed: a finite number from {low:g} to {high:g}")
+
+
+# Per-dataset defaults: what trains best in a few minutes of laptop CPU (measured; see README).
+_IMAGE_MLP = dict(model="mlp", latent_dim=64, g_hidden=[256, 512], d_hidden=[512, 256],
+                  activation="leaky_relu", lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128,
+                  snapshot_every=200, eval_every=1000)
+_IMAGE_DCGAN = dict(model="dcgan", latent_dim=64, dcgan_width=32, activation="leaky_relu", batchnorm_g=True,
+                    lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=64, snapshot_every=100, eval_every=500)
+DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
+    "ring8": {},
+    "grid25": dict(g_hidden=[256, 256, 256], d_hidden=[256, 256, 256], latent_dim=2),
+    "spiral": dict(g_hidden=[128, 128, 128], d_hidden=[128, 128, 128]),
+    "quadratic": dict(g_hidden=[16, 16], d_hidden=[16, 16], d_feature_dim=2, optimizer_g="rmsprop",
+                      optimizer_d="rmsprop", lr_g=1e-3, lr_d=1e-3, latent_dim=2, activation="leaky_relu"),
+    "two_curves": dict(g_hidden=[128, 128], d_hidden=[128, 128]),
+    "points": dict(g_hidden=[128, 128], d_hidden=[128, 128]),
+    "digits": dict(_IMAGE_MLP, latent_dim=32, g_hidden=[256, 256], d_hidden=[256, 256], batch_size=64,
+                   lr_g=5e-4, lr_d=5e-4),
+    "mnist": _IMAGE_DCGAN,
+    "fashion_mnist": _IMAGE_DCGAN,
+    "cifar10": dict(_IMAGE_DCGAN, dcgan_width=48),
+    "folder": _IMAGE_DCGAN,
+}
+
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "assets" / "presets"
+
+
+def list_presets() -> dict[str, dict[str, Any]]:
+    """All presets under assets/presets: name -> {"description", "lesson", "config": {...}}."""
+    out = {}
+    for path in sorted(PRESETS_DIR.glob("*.json")):
+        out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+    return out
+
+
+def load_preset(name: str) -> TrainConfig:
+    """The config of preset ``name`` (dataset defaults, then the preset's own values)."""
+    presets = list_presets()
+    if name not in presets:
+        raise ValueError(f"preset={name!r} is unknown; allowed: {', '.join(presets) or '(none found)'}")
+    values = dict(presets[name]["config"])
+    return TrainConfig.for_dataset(values.pop("dataset", "ring8"), **values)

@@ -1,0 +1,197 @@
+"""Generators and discriminators: MLP and DCGAN, optionally conditional (label embedding).
+
+Every discriminator returns logits ``(B,)`` and exposes ``features(x, y)``: its last hidden layer ``(B, F)``,
+which the Discriminator page plots (``d_feature_dim=2`` makes it a plane, as in the classic TensorFlow tutorial).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import TrainConfig
+
+
+def activation(name: str, slope: float = 0.2) -> nn.Module:
+    """The named activation; ``leaky_relu`` uses negative slope 0.2 (DCGAN's choice)."""
+    return {"relu": lambda: nn.ReLU(), "leaky_relu": lambda: nn.LeakyReLU(slope), "tanh": lambda: nn.Tanh(),
+            "elu": lambda: nn.ELU(), "gelu": lambda: nn.GELU()}[name]()
+
+
+def _sn(layer: nn.Module, on: bool) -> nn.Module:
+    return nn.utils.parametrizations.spectral_norm(layer) if on else layer
+
+
+class MinibatchStd(nn.Module):
+    """Appends the mean over features of the batch std (Karras et al. 2018): a collapsed batch has low std."""
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        std = h.std(dim=0, unbiased=False).mean().expand(h.shape[0], 1)
+        return torch.cat([h, std], dim=1)
+
+
+class MLPGenerator(nn.Module):
+    """z ``(B, latent_dim)`` [+ label] -> hidden layers -> data ``(B, *item_shape)``; tanh for images."""
+
+    def __init__(self, cfg: TrainConfig, item_shape: tuple[int, ...], num_classes: int, images: bool):
+        super().__init__()
+        self.latent_dim, self.item_shape = cfg.latent_dim, tuple(item_shape)
+        self.embed = nn.Embedding(num_classes, cfg.latent_dim) if cfg.conditional and num_classes else None
+        layers: list[nn.Module] = []
+        width = cfg.latent_dim * (2 if self.embed is not None else 1)
+        for hidden in cfg.g_hidden:
+            layers.append(nn.Linear(width, hidden))
+            if cfg.batchnorm_g:
+                layers.append(nn.BatchNorm1d(hidden))
+            layers.append(activation(cfg.activation))
+            width = hidden
+        layers.append(nn.Linear(width, math.prod(item_shape)))
+        if images:
+            layers.append(nn.Tanh())
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.embed is not None:
+            z = torch.cat([z, self.embed(y)], dim=1)
+        return self.net(z).view(z.shape[0], *self.item_shape)
+
+
+class MLPDiscriminator(nn.Module):
+    """x ``(B, *item_shape)`` [+ label] -> hidden layers -> (optional d_feature_dim layer) -> logit ``(B,)``."""
+
+    def __init__(self, cfg: TrainConfig, item_shape: tuple[int, ...], num_classes: int):
+        super().__init__()
+        n_in = math.prod(item_shape)
+        self.embed = nn.Embedding(num_classes, n_in) if cfg.conditional and num_classes else None
+        widths = list(cfg.d_hidden) + ([cfg.d_feature_dim] if cfg.d_feature_dim else [])
+        layers: list[nn.Module] = []
+        width = n_in * (2 if self.embed is not None else 1)
+        for hidden in widths:
+            layers += [_sn(nn.Linear(width, hidden), cfg.spectral_norm), activation(cfg.activation)]
+            if cfg.dropout_d > 0:
+                layers.append(nn.Dropout(cfg.dropout_d))
+            width = hidden
+        self.body = nn.Sequential(*layers)
+        self.mbstd = MinibatchStd() if cfg.minibatch_std else None
+        self.head = _sn(nn.Linear(width + (1 if self.mbstd else 0), 1), cfg.spectral_norm)
+
+    def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        h = x.flatten(1)
+        if self.embed is not None:
+            h = torch.cat([h, self.embed(y)], dim=1)
+        return self.body(h)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.features(x, y)
+        if self.mbstd is not None:
+            h = self.mbstd(h)
+        return self.head(h).squeeze(1)
+
+
+def _dcgan_plan(size: int) -> tuple[int, int]:
+    """(base, n_up): base * 2**n_up == size with base in 3..7 (28 -> 7x2x2, 32 -> 4x2x2x2, 8 -> 4x2)."""
+    n_up = 0
+    while size % 2 == 0 and size // 2 >= 3 and (size > 7 or n_up == 0):
+        size, n_up = size // 2, n_up + 1
+    return size, n_up
+
+
+class DCGANGenerator(nn.Module):
+    """Radford et al. 2016: project z to ``(C0, base, base)``, then transposed convs doubling the size."""
+
+    def __init__(self, cfg: TrainConfig, item_shape: tuple[int, int, int], num_classes: int):
+        super().__init__()
+        channels, size, _ = item_shape
+        self.latent_dim, self.item_shape = cfg.latent_dim, tuple(item_shape)
+        base, n_up = _dcgan_plan(size)
+        width = cfg.dcgan_width * 2 ** (n_up - 1)
+        self.embed = nn.Embedding(num_classes, cfg.latent_dim) if cfg.conditional and num_classes else None
+        n_in = cfg.latent_dim * (2 if self.embed is not None else 1)
+        bn = (lambda c: nn.BatchNorm2d(c)) if cfg.batchnorm_g else (lambda c: nn.Identity())
+        self.project = nn.Sequential(nn.Linear(n_in, width * base * base, bias=not cfg.batchnorm_g))
+        self.bn0 = bn(width)
+        self.start = (width, base, base)
+        layers: list[nn.Module] = [nn.ReLU()]
+        for i in range(n_up):
+            last = i == n_up - 1
+            out = channels if last else width // 2
+            layers.append(nn.ConvTranspose2d(width, out, 4, 2, 1, bias=last or not cfg.batchnorm_g))
+            layers += [nn.Tanh()] if last else [bn(out), nn.ReLU()]
+            width = out
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.embed is not None:
+            z = torch.cat([z, self.embed(y)], dim=1)
+        h = self.bn0(self.project(z).view(z.shape[0], *self.start))
+        return self.net(h)
+
+
+class DCGANDiscriminator(nn.Module):
+    """Strided convs with LeakyReLU(0.2) halving the size, then a linear layer to one logit."""
+
+    def __init__(self, cfg: TrainConfig, item_shape: tuple[int, int, int], num_classes: int):
+        super().__init__()
+        channels, size, _ = item_shape
+        base, n_down = _dcgan_plan(size)
+        self.embed = nn.Embedding(num_classes, size * size) if cfg.conditional and num_classes else None
+        self.size = size
+        width, c_in = cfg.dcgan_width, channels + (1 if self.embed is not None else 0)
+        layers: list[nn.Module] = []
+        for i in range(n_down):
+            layers.append(_sn(nn.Conv2d(c_in, width, 4, 2, 1), cfg.spectral_norm))
+            layers.append(nn.LeakyReLU(0.2))
+            if cfg.dropout_d > 0:
+                layers.append(nn.Dropout(cfg.dropout_d))
+            c_in, width = width, width * 2
+        self.conv = nn.Sequential(*layers, nn.Flatten())
+        n_feat = c_in * base * base
+        self.feature = (nn.Sequential(_sn(nn.Linear(n_feat, cfg.d_feature_dim), cfg.spectral_norm),
+                                      nn.LeakyReLU(0.2)) if cfg.d_feature_dim else nn.Identity())
+        n_feat = cfg.d_feature_dim or n_feat
+        self.mbstd = MinibatchStd() if cfg.minibatch_std else None
+        self.head = _sn(nn.Linear(n_feat + (1 if self.mbstd else 0), 1), cfg.spectral_norm)
+
+    def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.embed is not None:
+            x = torch.cat([x, self.embed(y).view(-1, 1, self.size, self.size)], dim=1)
+        return self.feature(self.conv(x))
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.features(x, y)
+        if self.mbstd is not None:
+            h = self.mbstd(h)
+        return self.head(h).squeeze(1)
+
+
+def _init_weights(module: nn.Module) -> None:
+    # DCGAN's N(0, 0.02) init for conv layers and batch-norm scales; PyTorch defaults elsewhere.
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def build_generator(cfg: TrainConfig, item_shape: tuple[int, ...], num_classes: int = 0) -> nn.Module:
+    """Generator for ``cfg.model``; ``item_shape`` is ``(2,)`` or ``(C, H, W)``."""
+    images = len(item_shape) == 3
+    if cfg.model == "dcgan":
+        if not images or item_shape[1] != item_shape[2]:
+            raise ValueError(f"model='dcgan' needs square images, got item shape {item_shape}")
+        net = DCGANGenerator(cfg, item_shape, num_classes)
+        net.apply(_init_weights)
+        return net
+    return MLPGenerator(cfg, item_shape, num_classes, images)
+
+
+def build_discriminator(cfg: TrainConfig, item_shape: tuple[int, ...], num_classes: int = 0) -> nn.Module:
+    """Discriminator (critic for WGAN losses) for ``cfg.model``; returns logits ``(B,)``."""
+    if cfg.model == "dcgan":
+        if len(item_shape) != 3 or item_shape[1] != item_shape[2]:
+            raise ValueError(f"model='dcgan' needs square images, got item shape {item_shape}")
+        net = DCGANDiscriminator(cfg, item_shape, num_classes)
+        net.apply(_init_weights)
+        return net
+    return MLPDiscriminator(cfg, item_shape, num_classes)

@@ -1,0 +1,114 @@
+"""RunRegistry: every live TrainingSession of the process, a cap on how many train at once, stop_all at exit."""
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from . import store
+from .session import ENDED, TrainingSession
+
+
+def default_cap() -> int:
+    """How many runs may train at once: one per two CPU cores (at least 1), or 4 on a GPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        return 4
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+class _Gate:
+    """A fair slot gate: sessions past the cap wait in order and see their queue position."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self._cond = threading.Condition()
+        self._holders: set[str] = set()
+        self._waiting: list[TrainingSession] = []
+
+    def acquire(self, session: TrainingSession) -> bool:
+        with self._cond:
+            self._waiting.append(session)
+            try:
+                while len(self._holders) >= self.cap or self._waiting[0] is not session:
+                    self._positions()
+                    self._cond.wait(0.5)
+                    if not session._commands.empty() and session._commands.queue[0][0] == "stop":
+                        return False
+                self._holders.add(session.run_id)
+                return True
+            finally:
+                self._waiting.remove(session)
+                self._positions()
+
+    def release(self, session: TrainingSession) -> None:
+        with self._cond:
+            self._holders.discard(session.run_id)
+            self._cond.notify_all()
+
+    def _positions(self) -> None:
+        for i, waiting in enumerate(self._waiting):
+            waiting.set_queue_position(i + 1)
+
+
+class RunRegistry:
+    """All sessions of this process; thread-safe. A Streamlit app keeps one in ``st.cache_resource``."""
+
+    def __init__(self, max_running: int | None = None, root: Path | str | None = None):
+        self.root = Path(root) if root else store.runs_root()
+        self.gate = _Gate(max_running or default_cap())
+        self._sessions: dict[str, TrainingSession] = {}
+        self._lock = threading.Lock()
+        atexit.register(self.stop_all)
+
+    @property
+    def max_running(self) -> int:
+        return self.gate.cap
+
+    def create(self, config: Any, owner: str = "", **kwargs: Any) -> TrainingSession:
+        """A new (not yet started) session under this registry's runs folder."""
+        config.validate()
+        run_dir = store.new_run_dir(getattr(config, "dataset", "run"), self.root)
+        session = TrainingSession(config, run_dir=run_dir, owner=owner, gate=self.gate, **kwargs)
+        with self._lock:
+            self._sessions[session.run_id] = session
+        return session
+
+    def resume(self, run_id: str, owner: str = "", **kwargs: Any) -> TrainingSession:
+        """Continue a run from disk (its last checkpoint) in a new session with the same folder."""
+        from .config import TrainConfig
+
+        run_dir = store.safe_run_dir(run_id, self.root)
+        with self._lock:
+            live = self._sessions.get(run_id)
+            if live is not None and live.snapshot().state not in ENDED:
+                raise ValueError(f"run {run_id!r} is still live; pause or stop it first")
+        if not (run_dir / "checkpoints" / "latest.pt").exists():
+            raise ValueError(f"run {run_id!r} has no checkpoint to resume from")
+        config = TrainConfig.from_json((run_dir / "config.json").read_text(encoding="utf-8"))
+        session = TrainingSession(config, run_dir=run_dir, owner=owner, gate=self.gate, resume=True, **kwargs)
+        with self._lock:
+            self._sessions[run_id] = session
+        return session
+
+    def get(self, run_id: str) -> TrainingSession | None:
+        with self._lock:
+            return self._sessions.get(run_id)
+
+    def sessions(self) -> list[TrainingSession]:
+        with self._lock:
+            return list(self._sessions.values())
+
+    def running(self) -> list[TrainingSession]:
+        return [s for s in self.sessions() if s.snapshot().state in ("running", "starting", "queued", "paused")]
+
+    def stop_all(self, timeout: float = 10.0) -> None:
+        """Stop every session and join its thread (called at interpreter exit)."""
+        sessions = self.sessions()
+        for s in sessions:
+            s.stop(wait=False)
+        for s in sessions:
+            s.wait(timeout)

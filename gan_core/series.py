@@ -1,0 +1,60 @@
+"""A bounded in-memory metrics buffer: appends are cheap, reads return downsampled numpy copies."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+MAX_ROWS = 20_000
+
+
+class SeriesBuffer:
+    """Rows of ``{key: float}`` by step. Past ``MAX_ROWS`` the older half is thinned 2:1, so memory stays
+    bounded on a run of any length while recent history keeps full resolution."""
+
+    def __init__(self, max_rows: int = MAX_ROWS):
+        self.max_rows = max_rows
+        self._steps: list[int] = []
+        self._rows: list[dict] = []
+        self._keys: dict[str, None] = {}
+        self._lock = threading.Lock()
+
+    def append(self, step: int, row: dict[str, float]) -> None:
+        with self._lock:
+            if self._steps and self._steps[-1] == step:
+                self._rows[-1].update(row)  # an evaluation at the same step joins the training metrics
+            else:
+                self._steps.append(step)
+                self._rows.append(dict(row))
+            self._keys.update(dict.fromkeys(row))
+            if len(self._steps) > self.max_rows:
+                half = len(self._steps) // 2
+                self._steps[:half] = self._steps[:half:2]
+                self._rows[:half] = self._rows[:half:2]
+
+    def extend(self, columns: dict[str, np.ndarray]) -> None:
+        """Load columns as returned by ``store.read_metrics`` (a resumed run keeps its history)."""
+        steps = columns.get("step", np.array([]))
+        keys = [k for k in columns if k not in ("step", "time")]
+        for i, step in enumerate(steps):
+            self.append(int(step), {k: float(columns[k][i]) for k in keys if np.isfinite(columns[k][i])})
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return list(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def get(self, keys: list[str] | None = None, max_points: int = 2000) -> dict[str, np.ndarray]:
+        """Columns ``step`` and ``keys`` (all by default) as float arrays, at most ``max_points`` rows
+        (evenly strided; the newest row always included). Missing values are NaN."""
+        with self._lock:
+            steps, rows, names = list(self._steps), list(self._rows), list(self._keys)
+        keys = names if keys is None else list(keys)
+        n = len(steps)
+        idx = np.unique(np.r_[np.linspace(0, n - 1, min(n, max_points)).astype(int), n - 1]) if n else []
+        out = {"step": np.asarray([steps[i] for i in idx], dtype=np.int64)}
+        for key in keys:
+            out[key] = np.asarray([rows[i].get(key, np.nan) for i in idx], dtype=np.float64)
+        return out

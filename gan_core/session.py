@@ -1,0 +1,340 @@
+"""TrainingSession: one background thread, a command queue and a state machine around a trainer.
+
+Pages and the command line only send commands (they take effect at the next step boundary) and read
+immutable ``Snapshot`` objects; nothing here ever waits for a training step. The thread never touches a UI.
+"""
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from . import store
+from .config import LIVE_KEYS, TrainConfig
+from .series import SeriesBuffer
+
+STATES = ("idle", "queued", "starting", "running", "paused", "finished", "stopped", "failed", "diverged",
+          "interrupted")
+ENDED = ("finished", "stopped", "failed", "diverged", "interrupted")
+MAX_VIEWS = 120  # snapshot history kept for the scrub slider (older ones thinned)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a page reads: an immutable copy of the run's state at one moment."""
+
+    run_id: str
+    state: str
+    step: int
+    metrics: dict = field(default_factory=dict)
+    error: str | None = None
+    hint: str | None = None
+    images_per_second: float = 0.0
+    steps_per_second: float = 0.0
+    elapsed: float = 0.0
+    progress: float | None = None
+    view: Any = None
+    config: dict = field(default_factory=dict)
+    queue_position: int = 0
+
+
+def divergence_hint(config: Any) -> str:
+    lr = getattr(config, "lr_d", getattr(config, "lr", None))
+    return (f"The losses became NaN or infinite. Try a lower learning rate (half of {lr:g}), gradient clipping "
+            "(grad_clip=1), WGAN-GP instead of plain WGAN, or spectral_norm=true; the last finite checkpoint "
+            "was kept.") if lr else "The loss became NaN or infinite; try a lower learning rate."
+
+
+class TrainingSession:
+    """A run in a background thread. ``start/pause/resume/step/stop/update`` are safe from any thread."""
+
+    def __init__(self, config: TrainConfig, *, run_dir: Path | str | None = None, owner: str = "",
+                 trainer_factory: Callable[[Any], Any] | None = None, resume: bool = False,
+                 gate: Any = None, evaluator_factory: Callable[[Any], Any] | None = None):
+        self.config = config.validate()
+        self.run_dir = Path(run_dir) if run_dir else store.new_run_dir(getattr(config, "dataset", "run"))
+        self.run_id = self.run_dir.name
+        self.owner = owner
+        self._factory = trainer_factory or _gan_trainer
+        self._evaluator_factory = evaluator_factory
+        self._resume = resume
+        self._gate = gate
+        self._commands: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._series = SeriesBuffer()
+        self._events: list[dict] = []
+        self._views: list[Any] = []
+        self.store = store.RunStore(self.run_dir, None if resume else config.to_dict())
+        self._snap = Snapshot(self.run_id, "idle", 0, config=config.to_dict())
+        self.trainer: Any = None
+        self.evaluator: Any = None
+        self._last_good: dict | None = None
+        self._step_lock = threading.Lock()  # held around one step, so checkpoint() sees a consistent state
+        if not resume:
+            self.store.set_status("idle", 0)
+
+    # ---- commands (any thread) --------------------------------------------------------------
+    def start(self) -> "TrainingSession":
+        """Start training in the background (queued first when the registry's cap is reached)."""
+        with self._lock:
+            if self._thread is None and self._snap.state not in ENDED:
+                self._publish(state="starting")
+                self._thread = threading.Thread(target=self._run, name=f"train-{self.run_id}", daemon=True)
+                self._thread.start()
+        return self
+
+    def pause(self) -> None:
+        self._commands.put(("pause",))
+
+    def resume(self) -> None:
+        if self._thread is None:
+            self.start()
+        self._commands.put(("resume",))
+
+    def step(self, n: int = 1, part: str = "both") -> None:
+        """Run exactly ``n`` more iterations (``part``: both, d or g), then pause."""
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 100_000:
+            raise ValueError(f"n={n!r} is out of range; allowed: an integer from 1 to 100000")
+        if part not in ("both", "d", "g"):
+            raise ValueError(f"part={part!r} is not allowed; choose one of: both, d, g")
+        if self._thread is None:
+            self._commands.put(("pause",))
+            self.start()
+        self._commands.put(("step", n, part))
+
+    def stop(self, wait: bool = True, timeout: float = 30.0) -> None:
+        self._commands.put(("stop",))
+        if wait and self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def update(self, **changes: Any) -> dict:
+        """Change live knobs at the next step; ValueError (and nothing applied) for a bad or frozen key."""
+        frozen = sorted(k for k in changes if k not in self.live_keys)
+        if frozen:
+            raise ValueError(f"{frozen[0]} cannot change while a run trains (it needs new models or data); "
+                             f"live knobs: {', '.join(sorted(self.live_keys))}")
+        new = type(self.config).from_dict({**self.config.to_dict(), **changes}).validate()
+        self.config = new
+        self._commands.put(("update", dict(changes)))
+        if self._thread is None:
+            self._publish(config=new.to_dict())
+        return {k: getattr(new, k) for k in changes}
+
+    @property
+    def live_keys(self) -> frozenset:
+        return getattr(self.config, "LIVE_KEYS", LIVE_KEYS)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the thread ends; True when it has."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self._thread is None or not self._thread.is_alive()
+
+    def set_queue_position(self, position: int) -> None:
+        self._publish(queue_position=position)
+
+    # ---- reads (any thread, never blocking on training) --------------------------------------
+    def snapshot(self) -> Snapshot:
+        return self._snap
+
+    def series(self, keys: list[str] | None = None, max_points: int = 2000) -> dict[str, np.ndarray]:
+        return self._series.get(keys, max_points)
+
+    def events(self) -> list[dict]:
+        with self._lock:
+            return list(self._events)
+
+    def view_steps(self) -> list[int]:
+        with self._lock:
+            return [v.step for v in self._views]
+
+    def view_at(self, index: int) -> Any:
+        with self._lock:
+            return self._views[index] if self._views else None
+
+    def checkpoint(self) -> Path:
+        """Save now (from the caller's thread, with the trainer's state copied under the step lock)."""
+        with self._step_lock:
+            return self._save_checkpoint()
+
+    # ---- the thread --------------------------------------------------------------------------
+    def _run(self) -> None:
+        paused, pending, part, t_start = False, 0, "both", time.time()
+        last_flush = last_rate_t = time.time()
+        last_rate_step, ips, sps = 0, 0.0, 0.0
+        try:
+            if self._gate is not None:
+                self._publish(state="queued")
+                if not self._gate.acquire(self):
+                    self._end("stopped", None)
+                    return
+            self.trainer = self._factory(self.config)
+            if self._resume:
+                self.trainer.load_state_dict(store.load_checkpoint(self.run_dir / "checkpoints" / "latest.pt"))
+                self._series.extend(store.read_metrics(self.run_dir))
+            self.evaluator = self._evaluator_factory(self.trainer) if self._evaluator_factory else None
+            self._record("start", {"resumed": bool(self._resume)})
+            last_rate_step = self.trainer.step_count
+            self._publish(state="running", view=self._view(), config=self.config.to_dict())
+            while True:
+                block = paused and pending == 0
+                cmd = self._next_command(block)
+                if cmd is not None:
+                    kind = cmd[0]
+                    if kind == "stop":
+                        self._end("stopped", None)
+                        return
+                    if kind == "pause" and not paused:
+                        paused = True
+                        self._record("pause", {})
+                    elif kind == "resume" and paused:
+                        paused, pending = False, 0
+                        self._record("resume", {})
+                    elif kind == "step":
+                        paused, pending, part = True, pending + cmd[1], cmd[2]
+                    elif kind == "update":
+                        self._apply(cmd[1])
+                    state = "paused" if paused and pending == 0 else "running"
+                    if state != self._snap.state:
+                        self._publish(state=state)
+                    continue
+                # one training iteration
+                tr, cfg = self.trainer, self.config
+                step_part = part if pending else "both"
+                sync = (tr.step_count + 1) % cfg.log_every == 0 or pending == 1
+                with self._step_lock:
+                    metrics = tr.step(step_part, sync=sync)
+                if pending:
+                    pending -= 1
+                now = time.time()
+                if now - last_rate_t >= 0.5:
+                    sps = (tr.step_count - last_rate_step) / (now - last_rate_t)
+                    ips = sps * tr.images_per_step
+                    last_rate_t, last_rate_step = now, tr.step_count
+                if metrics:
+                    bad = [k for k, v in metrics.items() if not math.isfinite(v)]
+                    if bad:
+                        self._end("diverged", f"{bad[0]} became {metrics[bad[0]]} at step {tr.step_count}.",
+                                  divergence_hint(cfg))
+                        return
+                    self._log(tr.step_count, metrics, now - t_start)
+                if self.evaluator is not None and tr.step_count % cfg.eval_every == 0:
+                    self._log(tr.step_count, self.evaluator(tr), now - t_start)
+                extra: dict = {}
+                if tr.step_count % cfg.snapshot_every == 0 or pending == 0 and paused:
+                    extra["view"] = self._view()
+                if tr.step_count % cfg.checkpoint_every == 0:
+                    self._save_checkpoint()
+                self._publish(step=tr.step_count, images_per_second=ips, steps_per_second=sps,
+                              elapsed=now - t_start, progress=self._progress(now - t_start),
+                              state="paused" if paused and pending == 0 else "running",
+                              **({"metrics": metrics} if metrics else {}), **extra)
+                if now - last_flush >= 0.5:
+                    self.store.flush()
+                    self.store.set_status(self._snap.state, tr.step_count)
+                    last_flush = now
+                if (cfg.max_steps and tr.step_count >= cfg.max_steps
+                        or cfg.max_seconds and now - t_start >= cfg.max_seconds):
+                    self._end("finished", None)
+                    return
+        except Exception as exc:  # noqa: BLE001 - any failure of a run must end only that run, with its message
+            message = f"{type(exc).__name__}: {exc}"
+            self.store.log_event(self._snap.step, "error", {"message": message,
+                                                             "traceback": traceback.format_exc(limit=8)})
+            self._end("failed", message, "Check the settings named in the message; other runs are unaffected.")
+        finally:
+            if self._gate is not None:
+                self._gate.release(self)
+
+    def _next_command(self, block: bool):
+        try:
+            return self._commands.get(timeout=0.2) if block else self._commands.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _apply(self, changes: dict) -> None:
+        diff = self.trainer.apply_changes(**changes)
+        self.config = self.trainer.config
+        if diff:
+            self._record("update", {k: {"old": o, "new": n} for k, (o, n) in diff.items()})
+        self._publish(config=self.config.to_dict())
+
+    def _view(self) -> Any:
+        make = getattr(self.trainer, "view", None)
+        view = make() if make else None
+        if view is None:
+            return self._snap.view
+        if getattr(view, "png", None) is not None:
+            self.store.save_samples(view.png, view.step)
+        with self._lock:
+            self._views.append(view)
+            if len(self._views) > MAX_VIEWS:
+                del self._views[1:MAX_VIEWS:2]  # thin the history, keep the first and the newest
+        self._last_good = {k: _cpu_copy(v) for k, v in self.trainer.state_dict().items()}
+        return view
+
+    def _log(self, step: int, metrics: dict, elapsed: float) -> None:
+        row = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
+        self._series.append(step, row)
+        self.store.log_metrics(step, row)
+
+    def _record(self, kind: str, detail: dict) -> None:
+        step = self.trainer.step_count if self.trainer is not None else 0
+        event = {"step": step, "time": time.time(), "kind": kind, "detail": detail}
+        with self._lock:
+            self._events.append(event)
+        self.store.log_event(step, kind, detail)
+
+    def _save_checkpoint(self, state: dict | None = None) -> Path:
+        return self.store.save_checkpoint(state if state is not None else self.trainer.state_dict(), "latest")
+
+    def _progress(self, elapsed: float) -> float | None:
+        cfg = self.config
+        if cfg.max_steps:
+            return min(1.0, self.trainer.step_count / cfg.max_steps)
+        if cfg.max_seconds:
+            return min(1.0, elapsed / cfg.max_seconds)
+        return None
+
+    def _end(self, state: str, error: str | None, hint: str | None = None) -> None:
+        step = self.trainer.step_count if self.trainer is not None else 0
+        try:
+            if self.trainer is not None:
+                if state == "diverged":
+                    if self._last_good is not None:
+                        self._save_checkpoint(self._last_good)
+                elif state != "failed":
+                    self._save_checkpoint()
+                    self._publish(view=self._view())
+        finally:
+            self._record(state, {"message": error} if error else {})
+            self.store.flush()
+            self.store.set_status(state, step, error or "")
+            self._publish(state=state, error=error, hint=hint, step=step)
+
+    def _publish(self, **changes: Any) -> None:
+        # a new frozen Snapshot replaces the old one in one assignment: readers never see a half-update
+        values = {**self._snap.__dict__, **changes}
+        self._snap = Snapshot(**values)
+
+
+def _cpu_copy(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", copy=True)
+    if isinstance(value, dict):
+        return {k: _cpu_copy(v) for k, v in value.items()}
+    return value
+
+
+def _gan_trainer(config: TrainConfig):
+    from .trainer import Trainer
+    return Trainer(config)

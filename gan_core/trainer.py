@@ -1,0 +1,277 @@
+"""Trainer: one synchronous GAN iteration per ``step()``; no threads, no I/O (the Keras ``train_step`` shape).
+
+The hot path keeps everything on the device: batches are slices of one data tensor, metrics stay tensors
+and are read back only when the caller asks (``sync=True``), optimisers update with foreach kernels.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import os
+
+import torch
+from torch import nn
+
+from . import losses
+from .config import LIVE_KEYS, TrainConfig
+from .data import Batcher, Dataset, load_dataset
+from .models import build_discriminator, build_generator
+
+METRIC_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "lr_d", "lr_g")
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` picks cuda > mps > cpu; an unavailable explicit choice raises ValueError."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' is not available on this machine; allowed: auto, cpu")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError("device='mps' is not available on this machine; allowed: auto, cpu")
+    if name not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device={name!r} is unknown; allowed: auto, cpu, cuda, mps")
+    return torch.device(name)
+
+
+def default_threads(serving: bool = False) -> int:
+    """Intra-op threads: all cores headless; one core left to the web server when a UI shares the machine."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores - 1) if serving and cores > 2 else cores
+
+
+def make_optimizer(name: str, params, cfg: TrainConfig, lr: float) -> torch.optim.Optimizer:
+    """Adam/RMSprop/SGD with the config's betas, momentum and L2 weight decay; foreach kernels."""
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay,
+                                foreach=True)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
+                                   foreach=True)
+    return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, foreach=True)
+
+
+class Trainer:
+    """A GAN with its data, optimisers and fixed noise; ``step()`` runs ``d_steps`` D and ``g_steps`` G updates."""
+
+    def __init__(self, cfg: TrainConfig, data: Dataset | None = None, device: torch.device | str | None = None):
+        self.config = cfg.validate()
+        self.device = torch.device(device) if device is not None else resolve_device(cfg.device)
+        if data is None:
+            data = load_dataset(cfg.dataset, cfg.data_root, n_points=cfg.n_points, seed=cfg.seed)
+        self.data = data.to(self.device)
+        self.num_classes = data.num_classes if cfg.conditional else 0
+        if cfg.conditional and not data.num_classes:
+            raise ValueError(f"conditional=true needs a labelled dataset; dataset={cfg.dataset!r} has no labels")
+        torch.manual_seed(cfg.seed)
+        shape = data.item_shape
+        self.generator = build_generator(cfg, shape, self.num_classes).to(self.device)
+        self.discriminator = build_discriminator(cfg, shape, self.num_classes).to(self.device)
+        if cfg.model == "dcgan" and self.device.type == "cpu":
+            # channels_last speeds up oneDNN convolutions on the CPU (measured in bench/)
+            self.generator.to(memory_format=torch.channels_last)
+            self.discriminator.to(memory_format=torch.channels_last)
+        self.ema_generator: nn.Module | None = None
+        self.opt_g = make_optimizer(cfg.optimizer_g, self.generator.parameters(), cfg, cfg.lr_g)
+        self.opt_d = make_optimizer(cfg.optimizer_d, self.discriminator.parameters(), cfg, cfg.lr_d)
+        self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        self.batcher = Batcher(self.data.x, self.data.y, cfg.batch_size, seed=cfg.seed + 2)
+        self.fixed_noise = torch.randn(64, cfg.latent_dim, generator=self.rng, device=self.device)
+        self.fixed_labels = (torch.arange(64, device=self.device) % max(self.num_classes, 1)
+                             if self.num_classes else None)
+        self.step_count = 0
+        self.images_per_step = cfg.batch_size * (cfg.d_steps + cfg.g_steps)
+        self._set_ema(cfg.ema)
+        self._set_lr()
+
+    # ---- one iteration ----------------------------------------------------------------------
+    def noise(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``z`` ``(n, latent_dim)`` and, for conditional models, uniformly drawn labels ``(n,)``."""
+        z = torch.randn(n, self.config.latent_dim, generator=self.rng, device=self.device)
+        y = (torch.randint(0, self.num_classes, (n,), generator=self.rng, device=self.device)
+             if self.num_classes else None)
+        return z, y
+
+    def _d(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        return self.discriminator(losses.instance_noise(x, self.config.instance_noise), y)
+
+    def d_update(self, fake: torch.Tensor | None = None, fake_y: torch.Tensor | None = None) -> dict:
+        """One discriminator update on a real batch and (given or fresh) fakes; returns tensor metrics."""
+        cfg = self.config
+        real, real_y = self.batcher.next()
+        if fake is None:
+            with torch.no_grad():
+                z, fake_y = self.noise(real.shape[0])
+                fake = self.generator(z, fake_y)
+        fake = fake.detach()
+        if not self.num_classes:
+            # one D forward on the concatenated batch: fewer, larger matmuls
+            logits = self._d(torch.cat([real, fake]), None)
+            d_real, d_fake = logits[: real.shape[0]], logits[real.shape[0]:]
+        else:
+            d_real, d_fake = self._d(real, real_y), self._d(fake, fake_y)
+        loss = losses.d_loss(cfg.loss, d_real, d_fake, cfg.label_smoothing)
+        if cfg.loss == "wgan_gp" and cfg.gp_weight > 0:
+            loss = loss + cfg.gp_weight * losses.gradient_penalty(self.discriminator, real, fake, real_y)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = self._clip(self.discriminator)
+        self.opt_d.step()
+        if cfg.loss == "wgan":
+            with torch.no_grad():
+                torch._foreach_clamp_min_(list(self.discriminator.parameters()), -cfg.clip_value)
+                torch._foreach_clamp_max_(list(self.discriminator.parameters()), cfg.clip_value)
+        out = losses.d_output(cfg.loss, torch.stack([d_real.detach().mean(), d_fake.detach().mean()]))
+        return {"loss_d": loss.detach(), "d_real": out[0], "d_fake": out[1], "grad_norm_d": norm}
+
+    def g_update(self, fake: torch.Tensor | None = None, fake_y: torch.Tensor | None = None) -> dict:
+        """One generator update through the current D; ``fake`` may carry its graph from ``d_update``."""
+        if fake is None:
+            z, fake_y = self.noise(self.batcher.batch_size)
+            fake = self.generator(z, fake_y)
+        loss = losses.g_loss(self.config.loss, self._d(fake, fake_y))
+        self.opt_g.zero_grad(set_to_none=True)
+        self.discriminator.requires_grad_(False)  # G's step must not leave gradients in D
+        loss.backward()
+        self.discriminator.requires_grad_(True)
+        norm = self._clip(self.generator)
+        self.opt_g.step()
+        if self.ema_generator is not None:
+            with torch.no_grad():
+                torch._foreach_lerp_(list(self.ema_generator.parameters()), list(self.generator.parameters()),
+                                     1.0 - self.config.ema)
+        return {"loss_g": loss.detach(), "grad_norm_g": norm}
+
+    def step(self, part: str = "both", *, sync: bool = True) -> dict[str, float]:
+        """One iteration: ``d_steps`` D updates then ``g_steps`` G updates (``part`` = both, d or g).
+
+        Returns the metrics as floats when ``sync`` (one host sync); ``{}`` otherwise, to keep a GPU busy.
+        """
+        if part not in ("both", "d", "g"):
+            raise ValueError(f"part={part!r} is not allowed; choose one of: both, d, g")
+        cfg, out = self.config, {}
+        reuse = part == "both" and cfg.d_steps == 1 and cfg.g_steps == 1
+        fake = fake_y = None
+        if part in ("both", "d"):
+            for i in range(cfg.d_steps):
+                if reuse:
+                    # the classic loop's saving: G's forward serves D's step (detached) and G's step (with graph)
+                    z, fake_y = self.noise(self.batcher.batch_size)
+                    fake = self.generator(z, fake_y)
+                out.update(self.d_update(fake, fake_y))
+        if part in ("both", "g"):
+            for i in range(cfg.g_steps):
+                out.update(self.g_update(fake if reuse and i == 0 else None, fake_y))
+        self.step_count += 1
+        if self.step_count % 1000 == 0 and cfg.lr_decay != 1.0:
+            self._set_lr()
+        if not sync:
+            return {}
+        return self.read_metrics(out)
+
+    def read_metrics(self, out: dict) -> dict[str, float]:
+        keys = [k for k in METRIC_KEYS[:6] if k in out]
+        values = torch.stack([out[k].float() for k in keys]).tolist() if keys else []
+        metrics = dict(zip(keys, values))
+        metrics["lr_d"], metrics["lr_g"] = self.opt_d.param_groups[0]["lr"], self.opt_g.param_groups[0]["lr"]
+        return metrics
+
+    def _clip(self, net: nn.Module) -> torch.Tensor:
+        max_norm = self.config.grad_clip if self.config.grad_clip > 0 else math.inf
+        return torch.nn.utils.clip_grad_norm_(net.parameters(), max_norm, foreach=True)
+
+    # ---- live changes -----------------------------------------------------------------------
+    def apply_changes(self, **changes) -> dict:
+        """Apply live hyperparameter changes at a step boundary; return ``{key: (old, new)}``.
+
+        Raises ValueError for an unknown key, a bad value, or a knob that needs new models.
+        """
+        frozen = sorted(k for k in changes if k not in LIVE_KEYS)
+        if frozen:
+            raise ValueError(f"{frozen[0]} cannot change while a run trains (it needs new models or data); "
+                             f"live knobs: {', '.join(sorted(LIVE_KEYS))}")
+        new = self.config.replace(**changes).validate()
+        diff = {k: (getattr(self.config, k), getattr(new, k)) for k in changes
+                if getattr(self.config, k) != getattr(new, k)}
+        self.config = new
+        for opt, name in ((self.opt_d, new.optimizer_d), (self.opt_g, new.optimizer_g)):
+            for group in opt.param_groups:
+                group["weight_decay"] = new.weight_decay
+                if name == "adam":
+                    group["betas"] = (new.beta1, new.beta2)
+                else:
+                    group["momentum"] = new.momentum
+        for module in self.discriminator.modules():
+            if isinstance(module, nn.Dropout):
+                module.p = new.dropout_d
+        self.batcher.batch_size = new.batch_size
+        self.images_per_step = new.batch_size * (new.d_steps + new.g_steps)
+        self._set_ema(new.ema)
+        self._set_lr()
+        return diff
+
+    def _set_lr(self) -> None:
+        decay = self.config.lr_decay ** (self.step_count // 1000)
+        for opt, lr in ((self.opt_d, self.config.lr_d), (self.opt_g, self.config.lr_g)):
+            for group in opt.param_groups:
+                group["lr"] = lr * decay
+
+    def _set_ema(self, decay: float) -> None:
+        if decay > 0 and self.ema_generator is None:
+            self.ema_generator = copy.deepcopy(self.generator).requires_grad_(False)
+        elif decay == 0:
+            self.ema_generator = None
+
+    # ---- sampling and state -----------------------------------------------------------------
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator used for samples: the EMA copy when enabled."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Samples for latent ``z`` ``(n, latent_dim)`` in eval mode; train mode restored."""
+        net = self.sampler
+        was_training = net.training
+        net.eval()
+        try:
+            return net(z.to(self.device), labels.to(self.device) if labels is not None else None).float()
+        finally:
+            net.train(was_training)
+
+    def sample(self, n: int, seed: int | None = None, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """``n`` fresh samples (seeded when ``seed`` is given); labels default to a uniform draw."""
+        gen = torch.Generator(device=self.device).manual_seed(seed) if seed is not None else self.rng
+        z = torch.randn(n, self.config.latent_dim, generator=gen, device=self.device)
+        if self.num_classes and labels is None:
+            labels = torch.randint(0, self.num_classes, (n,), generator=gen, device=self.device)
+        return self.generate(z, labels)
+
+    def view(self):
+        """The frozen ``View`` (sample grid or 2-D plane) of the current step."""
+        from .views import make_view
+        return make_view(self)
+
+    def state_dict(self) -> dict:
+        state = {"config": self.config.to_dict(), "step": self.step_count,
+                 "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
+                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                 "fixed_noise": self.fixed_noise.cpu()}
+        if self.ema_generator is not None:
+            state["ema_generator"] = self.ema_generator.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.fixed_noise = state["fixed_noise"].to(self.device)
+        self.step_count = int(state["step"])
+        if "ema_generator" in state:
+            self._set_ema(self.config.ema or 0.999)
+            self.ema_generator.load_state_dict(state["ema_generator"])
+        self._set_lr()

@@ -1,0 +1,27 @@
+"""Shared test setup: runs go to a temporary folder, torch uses few threads (2-core CI machines)."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_runs(tmp_path_factory):
+    os.environ["GAN_RUNS_DIR"] = str(tmp_path_factory.mktemp("runs"))
+    import torch
+
+    torch.set_num_threads(1)
+    yield
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    """A fresh, empty runs folder for one test."""
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    monkeypatch.setenv("GAN_RUNS_DIR", str(folder))
+    return folder
