@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +73,7 @@ def cmd_train(args: argparse.Namespace) -> dict:
     out = Path(args.out) if args.out else None
     if out is not None and out.exists() and any(out.iterdir()):
         raise ValueError(f"--out {str(out)!r} exists and is not empty; choose a new folder")
-    session = TrainingSession(cfg, run_dir=out, evaluator_factory=_evaluator_factory()).start()
+    session = TrainingSession(cfg, run_dir=out).start()
     try:
         while not session.wait(0.25):
             snap = session.snapshot()
@@ -89,18 +88,14 @@ def cmd_train(args: argparse.Namespace) -> dict:
     result = {"run_dir": str(session.run_dir), "status": snap.state, "steps": snap.step,
               "images_per_second": round(snap.images_per_second, 1), "seconds": round(snap.elapsed, 2),
               "metrics": snap.metrics}
+    if snap.evaluation:
+        result["metrics"].update({k: v for k, v in snap.evaluation.items() if k != "step"})
+    if snap.alarm:
+        result["alarm"] = snap.alarm
     if snap.error:
         result["error"] = snap.error
         result["hint"] = snap.hint
     return result
-
-
-def _evaluator_factory():
-    try:
-        from .evaluation import evaluator_for
-    except ImportError:
-        return None
-    return evaluator_for
 
 
 def load_run(run_dir: str, device: str = "cpu"):
@@ -158,10 +153,10 @@ def cmd_evaluate(args: argparse.Namespace) -> dict:
         if len(finite):
             latest[key] = float(finite[-1])
     result = {"run_dir": str(folder), "status": read_status(folder).get("status"), "latest": latest}
-    factory = _evaluator_factory()
-    if factory is not None and (folder / "checkpoints" / "latest.pt").is_file():
-        trainer = load_run(args.run_dir)
-        result.update(factory(trainer)(trainer))
+    if (folder / "checkpoints" / "latest.pt").is_file():
+        from .evaluation import evaluate_now
+
+        result.update(evaluate_now(load_run(args.run_dir)))
     return result
 
 

@@ -1,6 +1,7 @@
 """A bounded in-memory metrics buffer: appends are cheap, reads return downsampled numpy copies."""
 from __future__ import annotations
 
+import bisect
 import threading
 
 import numpy as np
@@ -21,11 +22,12 @@ class SeriesBuffer:
 
     def append(self, step: int, row: dict[str, float]) -> None:
         with self._lock:
-            if self._steps and self._steps[-1] == step:
-                self._rows[-1].update(row)  # an evaluation at the same step joins the training metrics
-            else:
-                self._steps.append(step)
-                self._rows.append(dict(row))
+            i = bisect.bisect_left(self._steps, step)
+            if i < len(self._steps) and self._steps[i] == step:
+                self._rows[i].update(row)  # an evaluation at the same step joins the training metrics
+            else:  # usually at the end; a late evaluation result slots in at its own step
+                self._steps.insert(i, step)
+                self._rows.insert(i, dict(row))
             self._keys.update(dict.fromkeys(row))
             if len(self._steps) > self.max_rows:
                 half = len(self._steps) // 2

@@ -44,6 +44,8 @@ class Snapshot:
     view: Any = None
     config: dict = field(default_factory=dict)
     queue_position: int = 0
+    evaluation: dict | None = None   # latest quality evaluation (floats and lists such as missing_modes)
+    alarm: dict | None = None        # mode-collapse alarm: {"kind", "lost", "best", "now", "message"}
 
 
 def divergence_hint(config: Any) -> str:
@@ -64,11 +66,14 @@ class TrainingSession:
         self.run_id = self.run_dir.name
         self.owner = owner
         self._factory = trainer_factory or _gan_trainer
+        if evaluator_factory is None and trainer_factory is None:
+            from .evaluation import evaluator_for as evaluator_factory
         self._evaluator_factory = evaluator_factory
         self._resume = resume
         self._gate = gate
         self._commands: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
+        self._publish_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._series = SeriesBuffer()
         self._events: list[dict] = []
@@ -188,6 +193,8 @@ class TrainingSession:
             while True:
                 block = paused and pending == 0
                 cmd = self._next_command(block)
+                if cmd is None and block:
+                    continue  # paused: keep waiting for a command
                 if cmd is not None:
                     kind = cmd[0]
                     if kind == "stop":
@@ -227,9 +234,11 @@ class TrainingSession:
                                   divergence_hint(cfg))
                         return
                     self._log(tr.step_count, metrics, now - t_start)
-                if self.evaluator is not None and tr.step_count % cfg.eval_every == 0:
-                    self._log(tr.step_count, self.evaluator(tr), now - t_start)
                 extra: dict = {}
+                if self.evaluator is not None:
+                    if tr.step_count % cfg.eval_every == 0:
+                        self.evaluator.submit(tr)
+                    extra.update(self._collect_evaluations())
                 if tr.step_count % cfg.snapshot_every == 0 or pending == 0 and paused:
                     extra["view"] = self._view()
                 if tr.step_count % cfg.checkpoint_every == 0:
@@ -282,6 +291,21 @@ class TrainingSession:
         self._last_good = {k: _cpu_copy(v) for k, v in self.trainer.state_dict().items()}
         return view
 
+    def _collect_evaluations(self) -> dict:
+        from .evaluation import scalars
+
+        latest: dict = {}
+        for result in self.evaluator.results():
+            if "error" in result:
+                self._record("evaluation_error", {"message": result["error"]})
+                continue
+            self._log(result["step"], scalars(result), 0.0)
+            alarm = self.evaluator.alarm()
+            if alarm and (self._snap.alarm or {}).get("lost") != alarm.get("lost"):
+                self._record("collapse", {k: v for k, v in alarm.items() if k != "message"})
+            latest = {"evaluation": result, "alarm": alarm}
+        return latest
+
     def _log(self, step: int, metrics: dict, elapsed: float) -> None:
         row = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
         self._series.append(step, row)
@@ -315,6 +339,10 @@ class TrainingSession:
                 elif state != "failed":
                     self._save_checkpoint()
                     self._publish(view=self._view())
+            if self.evaluator is not None:
+                self.evaluator.wait_idle(10.0)  # let an evaluation in flight land in the run's metrics
+                self._publish(**self._collect_evaluations())
+                self.evaluator.close()
         finally:
             self._record(state, {"message": error} if error else {})
             self.store.flush()
@@ -323,8 +351,8 @@ class TrainingSession:
 
     def _publish(self, **changes: Any) -> None:
         # a new frozen Snapshot replaces the old one in one assignment: readers never see a half-update
-        values = {**self._snap.__dict__, **changes}
-        self._snap = Snapshot(**values)
+        with self._publish_lock:
+            self._snap = Snapshot(**{**self._snap.__dict__, **changes})
 
 
 def _cpu_copy(value: Any) -> Any:

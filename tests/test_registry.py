@@ -1,0 +1,51 @@
+import threading
+import time
+
+from gan_core.config import TrainConfig
+from gan_core.registry import RunRegistry
+
+
+def cfg(**kw):
+    return TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=200, batch_size=16, **kw)
+
+
+def wait_for(predicate, timeout=20.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_cap_queues_extra_runs_in_order(runs_dir):
+    reg = RunRegistry(max_running=1)
+    a = reg.create(cfg()).start()
+    assert wait_for(lambda: a.snapshot().state == "running")
+    b = reg.create(cfg()).start()
+    assert wait_for(lambda: b.snapshot().state == "queued" and b.snapshot().queue_position == 1)
+    a.stop()
+    assert wait_for(lambda: b.snapshot().state == "running")
+    reg.stop_all()
+    assert all(s.snapshot().state == "stopped" for s in reg.sessions())
+
+
+def test_stop_while_queued(runs_dir):
+    reg = RunRegistry(max_running=1)
+    a = reg.create(cfg()).start()
+    b = reg.create(cfg()).start()
+    assert wait_for(lambda: b.snapshot().state == "queued")
+    b.stop()
+    assert b.snapshot().state == "stopped"
+    a.stop()
+
+
+def test_no_threads_left_after_stop_all(runs_dir):
+    before = threading.active_count()
+    reg = RunRegistry(max_running=4)
+    for _ in range(6):
+        reg.create(cfg()).start()
+    time.sleep(0.5)
+    reg.stop_all()
+    assert wait_for(lambda: threading.active_count() <= before)
+    assert reg.get(reg.sessions()[0].run_id) is reg.sessions()[0]

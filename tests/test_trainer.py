@@ -1,0 +1,122 @@
+import math
+
+import pytest
+import torch
+
+from gan_core.config import TrainConfig
+from gan_core.trainer import METRIC_KEYS, Trainer
+
+
+def tiny(dataset="ring8", **kw) -> TrainConfig:
+    base = dict(g_hidden=[32, 32], d_hidden=[32, 32], n_points=2000, batch_size=64)
+    return TrainConfig.for_dataset(dataset, **{**base, **kw})
+
+
+def test_step_returns_every_metric_as_float():
+    metrics = Trainer(tiny()).step()
+    assert set(METRIC_KEYS) <= set(metrics)
+    assert all(isinstance(v, float) and math.isfinite(v) for v in metrics.values())
+    assert 0 <= metrics["d_real"] <= 1 and 0 <= metrics["d_fake"] <= 1
+
+
+def test_same_seed_same_first_losses_and_other_seed_differs():
+    a = [Trainer(tiny(seed=3)).step()["loss_d"] for _ in range(2)]
+    assert a[0] == a[1]
+    t1, t2 = Trainer(tiny(seed=3)), Trainer(tiny(seed=3))
+    assert [t1.step() for _ in range(5)] == [t2.step() for _ in range(5)]
+    assert Trainer(tiny(seed=4)).step()["loss_d"] != a[0]
+
+
+def test_discriminator_alone_learns_to_separate():
+    tr = Trainer(tiny())
+    first = tr.step(part="d")["loss_d"]
+    for _ in range(150):
+        last = tr.step(part="d")
+    assert last["loss_d"] < 0.6 * first
+    assert last["d_real"] > 0.7 and last["d_fake"] < 0.3
+
+
+def test_generator_step_leaves_discriminator_untouched():
+    tr = Trainer(tiny())
+    before = [p.detach().clone() for p in tr.discriminator.parameters()]
+    tr.step(part="g")
+    assert all(torch.equal(a, b) for a, b in zip(before, tr.discriminator.parameters()))
+    assert all(p.grad is None for p in tr.discriminator.parameters())
+
+
+@pytest.mark.parametrize("loss", ["minimax", "nonsaturating", "wgan", "wgan_gp", "hinge", "lsgan"])
+def test_every_loss_trains_without_nan(loss):
+    tr = Trainer(tiny(loss=loss, d_steps=2))
+    for _ in range(20):
+        m = tr.step()
+    assert all(math.isfinite(v) for v in m.values())
+
+
+def test_wgan_weight_clipping_holds():
+    tr = Trainer(tiny(loss="wgan", clip_value=0.05, lr_d=0.1, optimizer_d="rmsprop"))
+    for _ in range(5):
+        tr.step()
+    assert max(p.abs().max().item() for p in tr.discriminator.parameters()) <= 0.05 + 1e-7
+
+
+def test_live_changes_reach_the_optimiser():
+    tr = Trainer(tiny())
+    diff = tr.apply_changes(lr_d=5e-4, beta1=0.9, batch_size=32, dropout_d=0.2)
+    assert diff["lr_d"] == (1e-3, 5e-4)
+    assert tr.opt_d.param_groups[0]["lr"] == 5e-4
+    assert tr.opt_d.param_groups[0]["betas"][0] == 0.9
+    assert tr.batcher.batch_size == 32
+    with pytest.raises(ValueError, match="latent_dim cannot change"):
+        tr.apply_changes(latent_dim=8)
+    with pytest.raises(ValueError, match="lr_g"):
+        tr.apply_changes(lr_g=-1.0)
+    assert tr.config.lr_g == 1e-3  # nothing applied
+
+
+def test_lr_decay_every_thousand_steps():
+    tr = Trainer(tiny(lr_decay=0.5, n_points=200, batch_size=8, g_hidden=[4], d_hidden=[4]))
+    for _ in range(1000):
+        tr.step(sync=False)
+    assert tr.opt_g.param_groups[0]["lr"] == pytest.approx(5e-4)
+
+
+def test_ema_generator_and_state_round_trip():
+    tr = Trainer(tiny(ema=0.9))
+    for _ in range(3):
+        tr.step()
+    state = tr.state_dict()
+    other = Trainer(tiny(ema=0.9, seed=9))
+    other.load_state_dict(state)
+    assert other.step_count == 3
+    z = torch.randn(4, tr.config.latent_dim)
+    assert torch.allclose(tr.generate(z), other.generate(z))
+
+
+def test_conditional_needs_labels_and_honours_them():
+    with pytest.raises(ValueError, match="labelled"):
+        Trainer(tiny("quadratic", conditional=True))
+    tr = Trainer(tiny("digits", conditional=True, batch_size=16))
+    tr.step()
+    x = tr.sample(10, seed=0, labels=torch.arange(10))
+    assert x.shape == (10, 1, 8, 8)
+
+
+def test_ring8_covers_all_modes_quickly():
+    from gan_core.metrics import mode_stats
+
+    torch.set_num_threads(2)
+    tr = Trainer(TrainConfig.for_dataset("ring8"))
+    for i in range(2500):
+        tr.step(sync=False)
+    stats = mode_stats(tr.sample(2000, seed=0).numpy(), tr.data.modes.numpy(), tr.data.mode_std)
+    torch.set_num_threads(1)
+    assert stats["modes_covered"] >= 7
+    assert stats["hq_fraction"] >= 0.3
+
+
+def test_views_for_points_and_images():
+    v = Trainer(tiny()).view()
+    assert v.kind == "points" and v.real.shape[1] == 2 and v.logits.shape == (v.grid_y.size, v.grid_x.size)
+    assert v.grad.shape == v.fake.shape
+    v = Trainer(tiny("digits", batch_size=16)).view()
+    assert v.kind == "images" and v.png.startswith(b"\x89PNG")
