@@ -4,6 +4,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,10 @@ class RunRegistry:
         self.gate = _Gate(max_running or default_cap())
         self._sessions: dict[str, TrainingSession] = {}
         self._lock = threading.Lock()
+        self.idle_pause_s = float(os.environ.get("GAN_IDLE_PAUSE_S", 15 * 60))
+        self._closed = threading.Event()
+        self._reaper = threading.Thread(target=self._reap_loop, name="idle-reaper", daemon=True)
+        self._reaper.start()
         atexit.register(self.stop_all)
 
     @property
@@ -105,8 +110,24 @@ class RunRegistry:
     def running(self) -> list[TrainingSession]:
         return [s for s in self.sessions() if s.snapshot().state in ("running", "starting", "queued", "paused")]
 
+    def pause_idle(self, now: float | None = None) -> list[str]:
+        """Pause running runs whose owner has not looked at them for ``idle_pause_s``; return their ids."""
+        now = time.time() if now is None else now
+        paused = []
+        for s in self.sessions():
+            if s.owner and s.snapshot().state == "running" and now - s.last_seen > self.idle_pause_s:
+                s.pause()
+                s.note("idle_pause", {"idle_seconds": round(now - s.last_seen)})
+                paused.append(s.run_id)
+        return paused
+
+    def _reap_loop(self) -> None:
+        while not self._closed.wait(min(30.0, max(1.0, self.idle_pause_s / 4))):
+            self.pause_idle()
+
     def stop_all(self, timeout: float = 10.0) -> None:
         """Stop every session and join its thread (called at interpreter exit)."""
+        self._closed.set()
         sessions = self.sessions()
         for s in sessions:
             s.stop(wait=False)

@@ -65,6 +65,7 @@ class TrainingSession:
         self.run_dir = Path(run_dir) if run_dir else store.new_run_dir(getattr(config, "dataset", "run"))
         self.run_id = self.run_dir.name
         self.owner = owner
+        self.last_seen = time.time()  # pages call touch() while someone watches; idle owned runs get paused
         self._factory = trainer_factory or _gan_trainer
         if evaluator_factory is None and trainer_factory is None:
             from .evaluation import evaluator_for as evaluator_factory
@@ -143,6 +144,14 @@ class TrainingSession:
         if self._thread is not None:
             self._thread.join(timeout)
         return self._thread is None or not self._thread.is_alive()
+
+    def note(self, kind: str, detail: dict) -> None:
+        """Record an event on the run from outside the training thread (e.g. an idle pause)."""
+        self._record(kind, detail)
+
+    def touch(self) -> None:
+        """Mark the run as watched (a page polled it); the registry pauses owned runs nobody watches."""
+        self.last_seen = time.time()
 
     def set_queue_position(self, position: int) -> None:
         self._publish(queue_position=position)

@@ -347,12 +347,31 @@ def read_events(run_dir: str | Path, since_step: int | None = None) -> list[dict
     return out
 
 
+LIVE_STATES = ("idle", "queued", "starting", "running", "paused")
+
+
+def _pid_alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by another user
+    return True
+
+
 def read_status(run_dir: str | Path) -> dict:
     """``{"status", "step", "message", "updated"}`` from status.json, or inferred from the metrics ("unknown")."""
     try:
         status = json.loads((Path(run_dir) / "status.json").read_text())
         if isinstance(status, dict) and isinstance(status.get("status"), str):
-            return {"step": 0, "message": "", "updated": None, **status}
+            status = {"step": 0, "message": "", "updated": None, **status}
+            if status["status"] in LIVE_STATES and not _pid_alive(status.get("pid")):
+                # the process that trained it is gone (killed, crashed, restarted): resumable from its checkpoint
+                status = {**status, "status": "interrupted", "was": status["status"]}
+            return status
     except (OSError, ValueError):
         pass
     try:

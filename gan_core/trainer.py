@@ -40,7 +40,7 @@ def resolve_device(name: str = "auto") -> torch.device:
 def default_threads(serving: bool = False) -> int:
     """Intra-op threads: all cores headless; one core left to the web server when a UI shares the machine."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cores - 1) if serving and cores > 2 else cores
+    return max(1, cores - 1) if serving and cores >= 2 else cores
 
 
 def make_optimizer(name: str, params, cfg: TrainConfig, lr: float) -> torch.optim.Optimizer:
@@ -83,6 +83,7 @@ class Trainer:
         self.fixed_labels = (torch.arange(64, device=self.device) % max(self.num_classes, 1)
                              if self.num_classes else None)
         self.step_count = 0
+        self._want_norm = True
         self.images_per_step = cfg.batch_size * (cfg.d_steps + cfg.g_steps)
         self._set_ema(cfg.ema)
         self._set_lr()
@@ -153,6 +154,7 @@ class Trainer:
         if part not in ("both", "d", "g"):
             raise ValueError(f"part={part!r} is not allowed; choose one of: both, d, g")
         cfg, out = self.config, {}
+        self._want_norm = sync
         reuse = part == "both" and cfg.d_steps == 1 and cfg.g_steps == 1
         fake = fake_y = None
         if part in ("both", "d"):
@@ -180,8 +182,12 @@ class Trainer:
         return metrics
 
     def _clip(self, net: nn.Module) -> torch.Tensor:
-        max_norm = self.config.grad_clip if self.config.grad_clip > 0 else math.inf
-        return torch.nn.utils.clip_grad_norm_(net.parameters(), max_norm, foreach=True)
+        """Clip the global gradient norm when asked; the norm itself only on steps that report it."""
+        if self.config.grad_clip > 0:
+            return torch.nn.utils.clip_grad_norm_(net.parameters(), self.config.grad_clip, foreach=True)
+        if not self._want_norm:
+            return torch.zeros(())
+        return torch.nn.utils.clip_grad_norm_(net.parameters(), math.inf, foreach=True)
 
     # ---- live changes -----------------------------------------------------------------------
     def apply_changes(self, **changes) -> dict:

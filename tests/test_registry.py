@@ -49,3 +49,17 @@ def test_no_threads_left_after_stop_all(runs_dir):
     reg.stop_all()
     assert wait_for(lambda: threading.active_count() <= before)
     assert reg.get(reg.sessions()[0].run_id) is reg.sessions()[0]
+
+
+def test_idle_owned_runs_pause_and_cli_runs_do_not(runs_dir):
+    reg = RunRegistry(max_running=4)
+    owned = reg.create(cfg(), owner="browser-1").start()
+    headless = reg.create(cfg()).start()
+    assert wait_for(lambda: owned.snapshot().state == "running" and headless.snapshot().state == "running")
+    owned.touch()
+    assert reg.pause_idle(now=owned.last_seen + 10) == []
+    assert reg.pause_idle(now=owned.last_seen + reg.idle_pause_s + 1) == [owned.run_id]
+    assert wait_for(lambda: owned.snapshot().state == "paused")
+    assert headless.snapshot().state == "running"
+    assert any(e["kind"] == "idle_pause" for e in owned.events())
+    reg.stop_all()

@@ -353,3 +353,19 @@ def test_log_from_many_threads(tmp_path):
         t.join()
     s.close()
     assert read_metrics(tmp_path / "run")["step"].size == 800
+
+
+def test_run_of_a_dead_process_reads_as_interrupted(tmp_path):
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    code = ("import sys; from gan_core.store import RunStore; s = RunStore(__import__('pathlib').Path(sys.argv[1]),"
+            " {'dataset': 'ring8'}); s.set_status('running', 42)")
+    subprocess.run([sys.executable, "-c", code, str(run)], check=True, cwd=Path(__file__).resolve().parent.parent)
+    status = store.read_status(run)
+    assert status["status"] == "interrupted" and status["was"] == "running" and status["step"] == 42
+    live = tmp_path / "live"
+    s = store.RunStore(live, {"dataset": "ring8"})
+    s.set_status("running", 1)
+    assert store.read_status(live)["status"] == "running"  # this process is alive
