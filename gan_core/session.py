@@ -10,49 +10,18 @@ import queue
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-import torch
 
 from . import store
 from .config import LIVE_KEYS, TrainConfig
 from .series import SeriesBuffer
+from .snapshot import ENDED, STATES, Snapshot, cpu_copy, divergence_hint  # noqa: F401 (re-exported)
 
-STATES = ("idle", "queued", "starting", "running", "paused", "finished", "stopped", "failed", "diverged",
-          "interrupted")
-ENDED = ("finished", "stopped", "failed", "diverged", "interrupted")
 MAX_VIEWS = 120  # snapshot history kept for the scrub slider (older ones thinned)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What a page reads: an immutable copy of the run's state at one moment."""
-
-    run_id: str
-    state: str
-    step: int
-    metrics: dict = field(default_factory=dict)
-    error: str | None = None
-    hint: str | None = None
-    images_per_second: float = 0.0
-    steps_per_second: float = 0.0
-    elapsed: float = 0.0
-    progress: float | None = None
-    view: Any = None
-    config: dict = field(default_factory=dict)
-    queue_position: int = 0
-    evaluation: dict | None = None   # latest quality evaluation (floats and lists such as missing_modes)
-    alarm: dict | None = None        # mode-collapse alarm: {"kind", "lost", "best", "now", "message"}
-
-
-def divergence_hint(config: Any) -> str:
-    lr = getattr(config, "lr_d", getattr(config, "lr", None))
-    return (f"The losses became NaN or infinite. Try a lower learning rate (half of {lr:g}), gradient clipping "
-            "(grad_clip=1), WGAN-GP instead of plain WGAN, or spectral_norm=true; the last finite checkpoint "
-            "was kept.") if lr else "The loss became NaN or infinite; try a lower learning rate."
 
 
 class TrainingSession:
@@ -89,7 +58,7 @@ class TrainingSession:
             self.store.set_status("idle", 0)
 
     # ---- commands (any thread) --------------------------------------------------------------
-    def start(self) -> "TrainingSession":
+    def start(self) -> TrainingSession:
         """Start training in the background (queued first when the registry's cap is reached)."""
         with self._lock:
             if self._thread is None and self._snap.state not in ENDED:
@@ -297,7 +266,7 @@ class TrainingSession:
             self._views.append(view)
             if len(self._views) > MAX_VIEWS:
                 del self._views[1:MAX_VIEWS:2]  # thin the history, keep the first and the newest
-        self._last_good = {k: _cpu_copy(v) for k, v in self.trainer.state_dict().items()}
+        self._last_good = {k: cpu_copy(v) for k, v in self.trainer.state_dict().items()}
         return view
 
     def _collect_evaluations(self) -> dict:
@@ -362,14 +331,6 @@ class TrainingSession:
         # a new frozen Snapshot replaces the old one in one assignment: readers never see a half-update
         with self._publish_lock:
             self._snap = Snapshot(**{**self._snap.__dict__, **changes})
-
-
-def _cpu_copy(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.detach().to("cpu", copy=True)
-    if isinstance(value, dict):
-        return {k: _cpu_copy(v) for k, v in value.items()}
-    return value
 
 
 def _gan_trainer(config: TrainConfig):
