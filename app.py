@@ -1,9 +1,24 @@
-"""GAN Classroom: entry point (navigation only). The pages live in pages/."""
+"""GAN Classroom: entry point (navigation only). The pages live in pages/; to add one, add one line to PAGES."""
 import streamlit as st
 
-st.set_page_config(page_title="GAN Classroom", page_icon="🎓", layout="wide")
-st.title("GAN Classroom")
-st.write("The dashboard is being built; runs on disk:")
-from gan_core.store import list_runs  # noqa: E402
+from ui import sidebar, state
+from ui.i18n import t
 
-st.dataframe(list_runs())
+st.set_page_config(page_title="GAN Classroom", page_icon="🎓", layout="wide")
+state.configure_threads()  # torch intra-op threads for serving: a core stays free for the web server
+state.sync_lang()
+
+PAGES = [  # (file, title key, icon, url path)
+    ("pages/train.py", "page.train", ":material/model_training:", "train"),
+    ("pages/live_curves.py", "page.curves", ":material/show_chart:", "curves"),
+    ("pages/own_data.py", "page.own_data", ":material/draw:", "own-data"),
+    ("pages/step_explained.py", "page.step", ":material/slow_motion_video:", "step"),
+    ("pages/discriminator.py", "page.disc", ":material/scatter_plot:", "features"),
+    ("pages/latent_space.py", "page.latent", ":material/grid_view:", "latent"),
+    ("pages/distribution_shift.py", "page.shift", ":material/compare_arrows:", "shift"),
+    ("pages/augment.py", "page.augment", ":material/library_add:", "augment"),
+]
+page = st.navigation([st.Page(f, title=t(k), icon=i, url_path=u, default=n == 0)
+                      for n, (f, k, i, u) in enumerate(PAGES)])
+sidebar.render()
+page.run()

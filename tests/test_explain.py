@@ -27,7 +27,7 @@ def test_explain_step_is_exactly_one_trainer_step(kw):
     stages = explain_step(b)
     assert [s.key for s in stages] == list(STAGES)
     assert a.step_count == b.step_count == 1
-    for pa, pb in zip(_params(a), _params(b)):
+    for pa, pb in zip(_params(a), _params(b), strict=True):
         assert torch.equal(pa, pb)
     # the wrappers are gone: the class's methods are used again
     assert "d_update" not in b.__dict__ and "next" not in b.batcher.__dict__

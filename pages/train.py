@@ -1,0 +1,35 @@
+"""Train: preset, knobs, Start/Pause/Resume/Step/Stop, and the live panel of the current run."""
+import streamlit as st
+
+from ui import controls, panels, state
+from ui.i18n import t
+
+run = state.current_run()
+sess = state.live_session(run)
+if st.session_state.get("form_run") != run:  # a newly selected run: show its settings in the form
+    st.session_state["form_run"] = run
+    cfg = state.config_of(run) if run else {}
+    if cfg and cfg != controls.form():
+        controls.load_form(cfg)
+        st.session_state["preset"] = controls.CUSTOM
+
+st.title(t("page.train"))
+left, right = st.columns([1, 2.6], gap="large")
+with left:
+    controls.preset_picker()
+    controls.knobs(locked=state.is_active(sess) and state.owns(sess))
+config, error = controls.form_config()
+
+with right:
+    panels.flash()
+    if error:
+        st.error(t("train.bad_config", msg=error))
+    if state.is_active(sess) and not state.owns(sess):
+        st.info(t("train.not_owner"))
+        if st.button(t("train.take_over"), key="btn_take_over"):
+            state.take_over(sess)
+            st.rerun()
+    panels.live(run, config, error)
+    if run is not None:
+        with st.expander(t("train.downloads")):
+            panels.downloads(run)

@@ -1,0 +1,57 @@
+"""AppTest helpers (module ``apptest_helpers``; both test folders have a conftest.py, so import this instead).
+
+The app opened on a page, knobs set by widget key, polling until a condition holds."""
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = {"g_hidden": "16,16", "d_hidden": "16,16", "n_points": 2000, "batch_size": 64}
+
+
+def open_app(page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page and page != "pages/train.py":  # Train is the default page; AppTest.switch_page drops the sidebar
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def set_knob(at: AppTest, name: str, value) -> AppTest:
+    """Set a config knob by its widget key, whatever widget it is."""
+    for kind in ("number_input", "text_input", "select_slider", "selectbox", "checkbox"):
+        for w in getattr(at, kind):
+            if w.key == f"k.{name}":
+                w.set_value(value).run()
+                assert not at.exception, at.exception
+                return at
+    raise KeyError(name)
+
+
+def tiny(at: AppTest, **extra) -> AppTest:
+    """Shrink the networks and data so a run takes a few seconds at most."""
+    for name, value in {**TINY, **extra}.items():
+        set_knob(at, name, value)
+    return at
+
+
+def poll(at: AppTest, cond, timeout: float = 20.0):
+    """Re-run the app (AppTest's run_every never ticks) until ``cond()`` is true."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.3)
+        at.run()
+        assert not at.exception, at.exception
+    return cond()
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception, at.exception
+    return at

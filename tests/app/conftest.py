@@ -1,0 +1,12 @@
+"""AppTest fixtures; the helpers live in apptest_helpers.py (re-exported here for older imports)."""
+import pytest
+from apptest_helpers import click, open_app, poll, set_knob, tiny  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_runs(runs_dir):
+    """Every test gets an empty runs folder (so its own registry); runs still training are stopped after it."""
+    yield runs_dir
+    from ui import state
+
+    state._registry(str(runs_dir)).stop_all()

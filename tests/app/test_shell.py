@@ -1,0 +1,74 @@
+"""The shell: navigation, the run picker (every run on disk, newest first, kept in ?run=) and ?lang=zh."""
+import json
+
+from apptest_helpers import open_app
+
+from gan_core import TrainConfig, TrainingSession
+
+
+def _disk_run(runs_dir, steps=20, **kw):
+    cfg = TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=500, batch_size=32, max_steps=steps,
+                                  log_every=5, snapshot_every=10, **kw)
+    from gan_core import store
+
+    sess = TrainingSession(cfg, run_dir=store.new_run_dir("ring8", runs_dir)).start()
+    assert sess.wait(30)
+    return sess.run_id
+
+
+def test_every_page_renders(runs_dir):
+    _disk_run(runs_dir)
+    at = open_app()
+    for page in ("pages/train.py", "pages/live_curves.py", "pages/own_data.py", "pages/step_explained.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+
+
+def test_run_picker_newest_first_and_query_param(runs_dir):
+    old = _disk_run(runs_dir)
+    import time
+
+    time.sleep(1.1)  # run folders are named by the second
+    new = _disk_run(runs_dir)
+    at = open_app("pages/train.py")
+    picker = at.selectbox(key="run_picker")
+    assert picker.value == new and at.query_params["run"] in (new, [new])
+    picker.set_value(old).run()
+    assert not at.exception
+    assert at.session_state["run"] == old and at.query_params["run"] in (old, [old])
+    # a link to a run opens that run
+    at2 = open_app("pages/train.py", run=old)
+    assert at2.selectbox(key="run_picker").value == old
+
+
+def test_lang_query_param_translates_everything(runs_dir):
+    at = open_app(lang="zh")
+    assert at.title[0].value == "训练"
+    assert any(b.label == "开始" for b in at.button)
+    assert at.segmented_control(key="lang_picker").value == "zh"
+
+
+def test_disk_run_is_read_only_and_resumable(runs_dir):
+    run = _disk_run(runs_dir)
+    at = open_app("pages/train.py")
+    assert any("disk" in i.value for i in at.info)
+    at.button(key="btn_resume_disk").click().run()
+    assert not at.exception
+    from ui import state
+
+    sess = state.registry().get(run)
+    assert sess is not None
+    sess.stop()
+
+
+def test_failed_run_shows_message_and_hint(runs_dir, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\nhello,world\n")
+    from gan_core import store
+
+    cfg = TrainConfig.for_dataset("points", data_root=str(bad))
+    sess = TrainingSession(cfg, run_dir=store.new_run_dir("points", runs_dir)).start()
+    assert sess.wait(30) and sess.snapshot().state == "failed"
+    at = open_app("pages/train.py")
+    assert any("row 3" in e.value for e in at.error)
+    assert json.loads((sess.run_dir / "status.json").read_text())["status"] == "failed"

@@ -1,0 +1,81 @@
+"""The Train page in AppTest: buttons call the session, live knobs change it, bad values show st.error."""
+from apptest_helpers import click, open_app, poll, set_knob, tiny
+
+from gan_core.config import list_presets
+from ui import state
+
+TRAIN = "pages/train.py"
+
+
+def _session(at):
+    return state.registry().get(at.session_state["run"])
+
+
+def test_renders_without_runs():
+    at = open_app(TRAIN)
+    assert any("Start" in b.label for b in at.button)
+    assert at.info, "an empty runs folder says what to do"
+
+
+def test_start_pause_step_stop():
+    at = tiny(open_app(TRAIN))
+    click(at, "btn_start")
+    sess = _session(at)
+    assert sess is not None and at.query_params["run"] == [sess.run_id] or at.query_params["run"] == sess.run_id
+    assert poll(at, lambda: sess.snapshot().state == "running" and sess.snapshot().step > 0)
+    at.run()  # the buttons drawn now know that it runs
+    click(at, "btn_pause")
+    assert poll(at, lambda: sess.snapshot().state == "paused")
+    before = sess.snapshot().step
+    at.number_input(key="step_n").set_value(5).run()
+    click(at, "btn_step")
+    assert poll(at, lambda: sess.snapshot().step == before + 5 and sess.snapshot().state == "paused")
+    click(at, "btn_stop")
+    assert sess.wait(10) and sess.snapshot().state == "stopped"
+
+
+def test_live_knob_updates_the_running_session_and_leaves_a_marker():
+    at = tiny(open_app(TRAIN))
+    click(at, "btn_start")
+    sess = _session(at)
+    assert poll(at, lambda: sess.snapshot().state == "running")
+    at.run()  # the page reruns once the run is active: the form locks its non-live knobs
+    assert next(w for w in at.selectbox if w.key == "k.model").disabled
+    set_knob(at, "lr_g", 0.005)
+    assert sess.config.lr_g == 0.005
+    assert poll(at, lambda: any(e["kind"] == "update" and "lr_g" in e["detail"] for e in sess.events()))
+    assert at.success, "the change is confirmed"
+
+
+def test_bad_value_shows_error_without_exception():
+    at = open_app(TRAIN)
+    set_knob(at, "g_hidden", "12a,x")
+    assert any("g_hidden" in e.value for e in at.error)
+    click(at, "btn_start")
+    assert any("g_hidden" in e.value for e in at.error)
+    assert not state.registry().sessions()
+
+
+def test_preset_fills_the_knobs_and_shows_its_description():
+    at = open_app(TRAIN)
+    at.selectbox(key="preset").set_value("quadratic-classic").run()
+    assert not at.exception
+    assert at.session_state["form"]["dataset"] == "quadratic"
+    assert any("y = 10 + x^2" in c.value for c in at.caption)
+
+
+def test_language_switch_translates_labels_and_preset_descriptions():
+    at = open_app(TRAIN)  # AppTest drops the sidebar on reruns under st.navigation: switch first
+    at.segmented_control(key="lang_picker").set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value == "训练" and at.query_params["lang"] in ("zh", ["zh"])
+    names = ["__custom__", *list_presets()]
+    at.selectbox(key="preset").select_index(names.index("quadratic-classic")).run()
+    assert any("第1课" in c.value for c in at.caption)
+    assert any(b.label == "开始" for b in at.button)
+
+
+def test_dataset_change_loads_its_defaults():
+    at = open_app(TRAIN)
+    set_knob(at, "dataset", "grid25")
+    assert at.session_state["form"]["g_hidden"] == [256, 256, 256]

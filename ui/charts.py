@@ -1,0 +1,228 @@
+"""Plotly figures (plain ``{"data", "layout"}`` dicts) from numpy arrays: curves with change markers, the 2-D
+plane, slow-motion stages. ``go.Figure(fig)`` turns any of them into a validated plotly Figure.
+
+No Streamlit here (tests build every figure without a server). Every figure sets ``layout.uirevision`` to a
+constant, so the live chart component (``ui/components/plotly_live``) keeps a student's zoom while data change.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .i18n import t
+
+REAL, FAKE, BEFORE = "#1b9e77", "#7b52ab", "#9e9e9e"
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+VERDICT = [[0.0, "#c9b8e6"], [0.5, "#ffffff"], [1.0, "#b7e4c7"]]   # purple = fake, green = real
+CHANGE = [[0.0, "#b39ddb"], [0.5, "#ffffff"], [1.0, "#81c784"]]
+PANELS = {  # panel name -> metric keys drawn in it
+    "loss": ("loss_d", "loss_g"), "dout": ("d_real", "d_fake"),
+    "grad": ("grad_norm_d", "grad_norm_g"), "lr": ("lr_d", "lr_g"),
+}
+COLORS = {"loss_d": "#1f77b4", "loss_g": "#d62728", "d_real": REAL, "d_fake": FAKE, "grad_norm_d": "#1f77b4",
+          "grad_norm_g": "#d62728", "lr_d": "#1f77b4", "lr_g": "#d62728"}
+NAMES = {"loss_d": "loss_D", "loss_g": "loss_G", "d_real": "D(x)", "d_fake": "D(G(z))",
+         "grad_norm_d": "|∇D|", "grad_norm_g": "|∇G|", "lr_d": "lr_D", "lr_g": "lr_G"}
+
+
+def ema(y: np.ndarray, alpha: float) -> np.ndarray:
+    """Exponential moving average ``s_t = alpha * s_{t-1} + (1 - alpha) * y_t``; NaNs are skipped, not spread."""
+    y = np.asarray(y, dtype=np.float64)
+    if alpha <= 0 or y.size == 0:
+        return y
+    out, s = np.empty_like(y), np.nan
+    for i, v in enumerate(y):
+        if np.isfinite(v):
+            s = v if not np.isfinite(s) else alpha * s + (1 - alpha) * v
+        out[i] = s if np.isfinite(v) else np.nan
+    return out
+
+
+def window(series: dict[str, np.ndarray], last: int) -> dict[str, np.ndarray]:
+    """Only the rows whose step lies within the last ``last`` steps (0 = all)."""
+    steps = series.get("step", np.array([]))
+    if not last or steps.size == 0:
+        return series
+    keep = steps >= steps[-1] - last
+    return {k: np.asarray(v)[keep] for k, v in series.items()}
+
+
+def update_markers(events: Sequence[dict]) -> list[tuple[int, str]]:
+    """``(step, label)`` for each hyperparameter change event, e.g. ``(400, "lr_g 0.001→0.005")``."""
+    out = []
+    for ev in events:
+        if ev.get("kind") != "update":
+            continue
+        parts = [f"{k} {_fmt(v.get('old'))}→{_fmt(v.get('new'))}" for k, v in (ev.get("detail") or {}).items()
+                 if isinstance(v, dict)]
+        if parts:
+            out.append((int(ev.get("step", 0)), ", ".join(parts)))
+    return out
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _base_layout(fig: dict, height: int, revision: str) -> dict:
+    fig["layout"].update(height=height, margin=dict(l=50, r=20, t=36, b=36), uirevision=revision,
+                         template="plotly_white", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+                         hovermode="x unified")
+    return fig
+
+
+def _figure() -> dict:
+    return {"data": [], "layout": {}}
+
+
+def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss", "dout"), *,
+                  events: Sequence[dict] = (), others: Sequence[tuple[str, dict]] = (), smooth: float = 0.0,
+                  log_y: bool = False, last: int = 0, lang: str = "en", height: int = 0,
+                  revision: str = "curves") -> dict:
+    """One subplot per panel (``PANELS`` keys), sharing the step axis; a plain Plotly figure dict.
+
+    Built as a dict, not ``go.Figure``: validating graph objects costs ~0.3 s of the GIL per redraw on a laptop
+    CPU, which the training thread needs (see bench/ui_overhead.py).
+
+    Args:
+        series: ``{"step": (n,), metric: (n,)}`` as returned by ``session.series`` / ``store.read_metrics``.
+        events: session events; "update" ones become labelled vertical lines.
+        others: ``(label, series)`` of runs to overlay, dashed.
+        smooth: EMA factor in [0, 1); log_y: logarithmic y axes; last: window in steps (0 = all).
+    """
+    fig, k, gap = _figure(), len(panels), 0.08
+    size = (1 - gap * (k - 1)) / k
+    runs = [("", series, "solid")] + [(label, s, "dash") for label, s in others]
+    for r, (label, data, dash) in enumerate(runs):
+        data = window(data, last)
+        steps = np.asarray(data.get("step", []))
+        for row, panel in enumerate(panels, start=1):
+            for j, key in enumerate(PANELS[panel]):
+                if key not in data:
+                    continue
+                name = NAMES[key] + (f" · {label}" if label else "")
+                color = COLORS[key] if not r else PALETTE[(2 * r + j) % len(PALETTE)]
+                fig["data"].append(dict(type="scatter", x=steps, y=ema(data[key], smooth), name=name, mode="lines",
+                                        line=dict(color=color, dash=dash, width=1.6 if not r else 1.2),
+                                        legendgroup=name, xaxis=f"x{row if row > 1 else ''}",
+                                        yaxis=f"y{row if row > 1 else ''}"))
+    lay, notes = fig["layout"], []
+    for row, panel in enumerate(panels, start=1):
+        top = 1 - (row - 1) * (size + gap)
+        sfx = row if row > 1 else ""
+        lay[f"yaxis{sfx}"] = dict(domain=[max(0.0, top - size), min(1.0, top)], type="log" if log_y else "linear",
+                                  anchor=f"x{sfx}")
+        lay[f"xaxis{sfx}"] = dict(anchor=f"y{sfx}", **({"matches": "x", "showticklabels": row == k}
+                                                     if row > 1 else {"showticklabels": k == 1}))
+        notes.append(dict(text=t(f"curves.{panel}", lang), x=0.5, xref="paper", y=top, yref="paper",
+                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
+    lay[f"xaxis{k if k > 1 else ''}"]["title"] = dict(text=t("curves.step", lang))
+    shapes = []
+    for step, text in update_markers(events):
+        shapes.append(dict(type="line", xref="x", yref="paper", x0=step, x1=step, y0=0, y1=1,
+                           line=dict(color="#ff9800", width=1.5, dash="dot")))
+        notes.append(dict(x=step, xref="x", y=1.0, yref="paper", text=text, showarrow=False, textangle=-90,
+                          xanchor="right", yanchor="top", font=dict(size=10, color="#e65100")))
+    lay.update(shapes=shapes, annotations=notes)
+    return _base_layout(fig, height or 230 * k + 40, revision)
+
+
+def _arrows(start: np.ndarray, vec: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments (with NaN breaks) from each ``start`` along ``vec`` scaled so the longest is ``length``."""
+    norms = np.linalg.norm(vec, axis=1)
+    scale = length / norms.max() if norms.size and norms.max() > 0 else 0.0
+    end = start + vec * scale
+    xs = np.column_stack([start[:, 0], end[:, 0], np.full(len(start), np.nan)]).ravel()
+    ys = np.column_stack([start[:, 1], end[:, 1], np.full(len(start), np.nan)]).ravel()
+    return xs, ys
+
+
+def plane_figure(real: np.ndarray | None, fake: np.ndarray | None, *, grid_x: np.ndarray | None = None,
+                 grid_y: np.ndarray | None = None, logits: np.ndarray | None = None, grad: np.ndarray | None = None,
+                 fake_before: np.ndarray | None = None, heat_title: str = "", diverging: np.ndarray | None = None,
+                 lang: str = "en", height: int = 460, revision: str = "plane", max_arrows: int = 256) -> dict:
+    """GAN Lab's view: D's verdict as a heatmap, real and fake points on the same axes, G's gradient arrows.
+
+    Shapes: ``real``/``fake`` ``(n, 2)``, ``grid_x`` ``(nx,)``, ``grid_y`` ``(ny,)``, ``logits`` ``(ny, nx)``,
+    ``grad`` ``(n, 2)`` on the fakes. ``fake_before`` draws where the fakes were (grey) with a line to now.
+    ``diverging`` replaces the logits with another ``(ny, nx)`` field (e.g. the change an update makes).
+    """
+    fig = _figure()
+    add = fig["data"].append
+    field = diverging if diverging is not None else logits
+    if field is not None and grid_x is not None and grid_y is not None:
+        lim = float(np.nanmax(np.abs(field))) or 1.0
+        add(dict(type="heatmap", x=grid_x, y=grid_y, z=field, zmin=-lim, zmax=lim, zmid=0,
+                                 colorscale=CHANGE if diverging is not None else VERDICT, showscale=True,
+                                 colorbar=dict(title=heat_title or t("plot.d_logit", lang), thickness=12),
+                                 hoverinfo="skip", name=heat_title or t("plot.d_logit", lang)))
+    if real is not None:
+        add(dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers", name=t("plot.real", lang),
+                                   marker=dict(color=REAL, size=5, opacity=0.7)))
+    if fake_before is not None and fake is not None:
+        span = np.linalg.norm(fake - fake_before, axis=1).max() if len(fake) else 0.0
+        xs, ys = _arrows(fake_before, fake - fake_before, span)  # true lengths: old -> new position
+        add(dict(type="scatter", x=fake_before[:, 0], y=fake_before[:, 1], mode="markers",
+                                   name=t("plot.before", lang), marker=dict(color=BEFORE, size=5, opacity=0.6)))
+        add(dict(type="scatter", x=xs, y=ys, mode="lines", showlegend=False, hoverinfo="skip",
+                                   line=dict(color=BEFORE, width=1)))
+    if fake is not None:
+        add(dict(type="scatter", x=fake[:, 0], y=fake[:, 1], mode="markers", name=t("plot.fake", lang),
+                                   marker=dict(color=FAKE, size=5, opacity=0.8)))
+    if grad is not None and fake is not None and len(fake):
+        k = min(len(fake), max_arrows)
+        box = _extent(real, fake, grid_x, grid_y)
+        xs, ys = _arrows(fake[:k], grad[:k], 0.08 * box)
+        add(dict(type="scatter", x=xs, y=ys, mode="lines", name=t("plot.grad", lang),
+                                   line=dict(color="#4a148c", width=1)))
+    lay = fig["layout"]
+    lay["xaxis"], lay["yaxis"] = {}, dict(scaleanchor="x", scaleratio=1, constrain="domain")
+    if grid_x is not None and grid_y is not None:
+        lay["xaxis"]["range"] = [float(grid_x[0]), float(grid_x[-1])]
+        lay["yaxis"]["range"] = [float(grid_y[0]), float(grid_y[-1])]
+    fig = _base_layout(fig, height, revision)
+    fig["layout"]["hovermode"] = "closest"
+    return fig
+
+
+def _extent(*arrays: np.ndarray | None) -> float:
+    vals = [np.asarray(a, dtype=np.float64).ravel() for a in arrays if a is not None and np.size(a)]
+    if not vals:
+        return 1.0
+    allv = np.concatenate(vals)
+    return float(np.ptp(allv[np.isfinite(allv)])) or 1.0
+
+
+def view_figure(view: Any, lang: str = "en", height: int = 460, revision: str = "plane") -> dict:
+    """``plane_figure`` of a ``gan_core.views.View`` of 2-D data."""
+    return plane_figure(view.real, view.fake, grid_x=view.grid_x, grid_y=view.grid_y, logits=view.logits,
+                        grad=view.grad, lang=lang, height=height, revision=revision)
+
+
+def stage_figure(stage: Any, lang: str = "en", height: int = 460) -> dict:
+    """The 2-D picture of one slow-motion stage (``gan_core.explain.Stage``)."""
+    a = stage.arrays
+    if stage.key == "noise":
+        z = a["z"]
+        zz = z[:, :2] if z.shape[1] >= 2 else np.column_stack([z[:, 0], np.zeros(len(z))])
+        fig = {"data": [dict(type="scatter", x=zz[:, 0], y=zz[:, 1], mode="markers", name=t("plot.noise", lang),
+                             marker=dict(color="#546e7a", size=5))],
+               "layout": {"yaxis": dict(scaleanchor="x", scaleratio=1), "showlegend": True}}
+        fig = _base_layout(fig, height, f"stage-{stage.key}")
+        fig["layout"]["hovermode"] = "closest"
+        return fig
+    return plane_figure(a.get("real"), a.get("fake"), grid_x=a.get("grid_x"),
+                        grid_y=a.get("grid_y"), logits=a.get("logits"), grad=a.get("grad"),
+                        fake_before=a.get("fake_before"), diverging=a.get("logit_change"),
+                        heat_title=t("plot.change", lang) if "logit_change" in a else "", lang=lang,
+                        height=height, revision=f"stage-{stage.key}")
+
+
+def points_figure(points: np.ndarray, lang: str = "en", height: int = 360) -> dict:
+    """A plain scatter of the student's own 2-D points."""
+    fig = {"data": [dict(type="scatter", x=points[:, 0], y=points[:, 1], mode="markers", name=t("plot.real", lang),
+                         marker=dict(color=REAL, size=4, opacity=0.7))],
+           "layout": {"yaxis": dict(scaleanchor="x", scaleratio=1)}}
+    return _base_layout(fig, height, "points")

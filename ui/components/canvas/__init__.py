@@ -1,0 +1,94 @@
+"""A small drawing canvas (Streamlit components v2): drag the mouse to spray 2-D points.
+
+streamlit-drawable-canvas (last release 2022) is built on the v1 component API and a React bundle that is not
+maintained; this component needs neither: plain JavaScript registered with ``st.components.v2.component``.
+The points come back to Python in the canvas's own coordinates, ``x, y`` in ``[-LIMIT, LIMIT]``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+LIMIT = 4.0
+
+_JS = """
+export default function (component) {
+  const { parentElement, setStateValue, data } = component;
+  const limit = (data && data.limit) || 4;
+  const clearLabel = (data && data.clear) || "Clear";
+  let root = parentElement.querySelector(".gc-canvas");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "gc-canvas";
+    root.innerHTML = '<canvas width="480" height="480"></canvas><div class="bar"><button type="button"></button>' +
+                     '<span class="count"></span></div>';
+    parentElement.appendChild(root);
+    root.points = [];
+  }
+  const canvas = root.querySelector("canvas");
+  const button = root.querySelector("button");
+  const count = root.querySelector(".count");
+  button.textContent = clearLabel;
+  const ctx = canvas.getContext("2d");
+  const W = canvas.width, H = canvas.height;
+  const toPx = (x, y) => [(x + limit) / (2 * limit) * W, (limit - y) / (2 * limit) * H];
+  const fromPx = (px, py) => [px / W * 2 * limit - limit, limit - py / H * 2 * limit];
+  function gauss() { return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random()); }
+  function draw() {
+    ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, W, H);
+    ctx.strokeStyle = "#e0e0e0"; ctx.lineWidth = 1;
+    for (let v = -limit; v <= limit; v += 1) {
+      const [gx] = toPx(v, 0), [, gy] = toPx(0, v);
+      ctx.beginPath(); ctx.moveTo(gx, 0); ctx.lineTo(gx, H); ctx.stroke();
+      ctx.beginPath(); ctx.moveTo(0, gy); ctx.lineTo(W, gy); ctx.stroke();
+    }
+    ctx.strokeStyle = "#9e9e9e";
+    const [ox, oy] = toPx(0, 0);
+    ctx.beginPath(); ctx.moveTo(ox, 0); ctx.lineTo(ox, H); ctx.moveTo(0, oy); ctx.lineTo(W, oy); ctx.stroke();
+    ctx.fillStyle = "#1b9e77";
+    for (const [x, y] of root.points) { const [px, py] = toPx(x, y); ctx.fillRect(px - 1.5, py - 1.5, 3, 3); }
+    count.textContent = " " + root.points.length;
+  }
+  function spray(ev) {
+    const r = canvas.getBoundingClientRect();
+    const px = (ev.clientX - r.left) * W / r.width, py = (ev.clientY - r.top) * H / r.height;
+    const [x, y] = fromPx(px, py);
+    for (let i = 0; i < 4; i++) {
+      const p = [x + 0.08 * gauss(), y + 0.08 * gauss()];
+      if (Math.abs(p[0]) <= limit && Math.abs(p[1]) <= limit && root.points.length < 5000) root.points.push(p);
+    }
+    draw();
+  }
+  if (!root.wired) {
+    root.wired = true;
+    let down = false;
+    canvas.addEventListener("pointerdown", (ev) => { down = true; canvas.setPointerCapture(ev.pointerId); spray(ev); });
+    canvas.addEventListener("pointermove", (ev) => { if (down) spray(ev); });
+    const finish = () => { if (down) { down = false; root.send(root.points.slice()); } };
+    canvas.addEventListener("pointerup", finish);
+    canvas.addEventListener("pointerleave", finish);
+    button.addEventListener("click", () => { root.points = []; draw(); root.send([]); });
+  }
+  root.send = (pts) => setStateValue("points", pts);
+  draw();
+}
+"""
+
+_CSS = """
+.gc-canvas canvas { width: 100%; max-width: 480px; aspect-ratio: 1; border: 1px solid #bdbdbd; border-radius: 6px;
+                    touch-action: none; cursor: crosshair; display: block; }
+.gc-canvas .bar { margin-top: 6px; font-family: sans-serif; font-size: 14px; }
+.gc-canvas button { padding: 4px 12px; border-radius: 6px; border: 1px solid #bdbdbd; background: #fafafa;
+                    cursor: pointer; }
+"""
+
+_canvas = st.components.v2.component("gan_classroom.point_canvas", js=_JS, css=_CSS)
+
+
+def point_canvas(key: str, clear_label: str = "Clear") -> np.ndarray:
+    """Mount the canvas; return the points drawn so far as ``(n, 2)`` float32 (empty ``(0, 2)`` at first)."""
+    result = _canvas(key=key, data={"limit": LIMIT, "clear": clear_label}, default={"points": []},
+                     on_points_change=lambda: None)
+    points = getattr(result, "points", None) or []
+    arr = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    return arr

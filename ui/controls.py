@@ -1,0 +1,175 @@
+"""The config form: every knob of ``TrainConfig`` as a widget, grouped as a student meets them.
+
+The form's values live in ``st.session_state["form"]`` (a plain dict of config values) so they survive page
+switches (Streamlit forgets the state of widgets a page did not draw). Widgets are keyed ``k.<name>``; their
+defaults come from ``TrainConfig`` / a preset / ``TrainConfig.for_dataset`` when the dataset changes. While the
+current run trains, knobs in ``LIVE_KEYS`` change it at once (``session.update``); the others are disabled.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from gan_core.config import (
+    ACTIVATIONS,
+    DATASETS,
+    LIVE_KEYS,
+    LOSSES,
+    MODELS,
+    OPTIMIZERS,
+    TrainConfig,
+    list_presets,
+    load_preset,
+)
+
+from . import state
+from .i18n import current_lang, t
+
+LR_VALUES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
+BATCH_VALUES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+# name -> (kind, options or (min, max, step, format)); kinds: select, log, int, float, bool, list, text
+KNOBS: dict[str, tuple[str, Any]] = {
+    "dataset": ("select", DATASETS), "n_points": ("int", (64, 1_000_000, 1000)), "data_root": ("text", None),
+    "model": ("select", MODELS), "latent_dim": ("int", (1, 1024, 1)), "g_hidden": ("list", None),
+    "d_hidden": ("list", None), "activation": ("select", ACTIVATIONS), "d_feature_dim": ("int", (0, 4096, 1)),
+    "dcgan_width": ("int", (4, 256, 4)), "batchnorm_g": ("bool", None), "spectral_norm": ("bool", None),
+    "minibatch_std": ("bool", None), "conditional": ("bool", None),
+    "loss": ("select", LOSSES), "label_smoothing": ("float", (0.0, 0.5, 0.05, "%.2f")),
+    "instance_noise": ("float", (0.0, 10.0, 0.05, "%.2f")),
+    "optimizer_g": ("select", OPTIMIZERS), "optimizer_d": ("select", OPTIMIZERS),
+    "lr_g": ("log", LR_VALUES), "lr_d": ("log", LR_VALUES), "beta1": ("float", (0.0, 0.9999, 0.05, "%.3f")),
+    "beta2": ("float", (0.0, 0.99999, 0.001, "%.4f")), "momentum": ("float", (0.0, 0.999, 0.05, "%.2f")),
+    "lr_decay": ("float", (0.01, 1.0, 0.05, "%.2f")), "d_steps": ("int", (1, 100, 1)), "g_steps": ("int", (1, 100, 1)),
+    "batch_size": ("log", BATCH_VALUES),
+    "gp_weight": ("float", (0.0, 1e4, 1.0, "%.1f")), "clip_value": ("float", (1e-6, 10.0, 0.005, "%.3f")),
+    "grad_clip": ("float", (0.0, 1e6, 0.5, "%.2f")), "weight_decay": ("float", (0.0, 1.0, 1e-4, "%.4f")),
+    "dropout_d": ("float", (0.0, 0.95, 0.05, "%.2f")), "ema": ("float", (0.0, 0.99999, 0.001, "%.4f")),
+    "seed": ("int", (0, 2**31 - 1, 1)), "max_steps": ("int", (0, 10**9, 500)),
+    "max_seconds": ("float", (0.0, 7 * 24 * 3600.0, 30.0, "%.0f")), "log_every": ("int", (1, 10**7, 1)),
+    "snapshot_every": ("int", (1, 10**7, 10)),
+}
+GROUPS = {
+    "data": ("dataset", "n_points", "data_root"),
+    "networks": ("model", "latent_dim", "g_hidden", "d_hidden", "activation", "d_feature_dim", "dcgan_width",
+                 "batchnorm_g", "spectral_norm", "minibatch_std", "conditional"),
+    "objective": ("loss", "label_smoothing", "instance_noise"),
+    "optimisers": ("optimizer_g", "optimizer_d", "lr_g", "lr_d", "beta1", "beta2", "momentum", "lr_decay",
+                   "d_steps", "g_steps", "batch_size"),
+    "tricks": ("gp_weight", "clip_value", "grad_clip", "weight_decay", "dropout_d", "ema"),
+    "run": ("max_steps", "max_seconds", "seed", "log_every", "snapshot_every"),
+}
+CUSTOM = "__custom__"
+
+
+def _key(name: str) -> str:
+    return f"k.{name}"
+
+
+def _to_widget(name: str, value: Any) -> Any:
+    return ",".join(str(v) for v in value) if KNOBS[name][0] == "list" else value
+
+
+def form() -> dict:
+    """The form's config values (initialised from ``TrainConfig.for_dataset("ring8")``)."""
+    if "form" not in st.session_state:
+        st.session_state["form"] = TrainConfig.for_dataset("ring8").to_dict()
+    return st.session_state["form"]
+
+
+def load_form(values: dict) -> None:
+    """Replace the form with ``values`` (a config dict) and reset every widget to it."""
+    full = {**TrainConfig().to_dict(), **{k: v for k, v in values.items() if k in TrainConfig().to_dict()}}
+    st.session_state["form"] = full
+    for name in KNOBS:
+        st.session_state[_key(name)] = _to_widget(name, full[name])
+
+
+def form_config() -> tuple[TrainConfig | None, str | None]:
+    """The form as a validated ``TrainConfig``, or ``(None, message)`` naming the bad value."""
+    values = dict(form())
+    try:
+        return TrainConfig.from_dict(values).validate(), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _on_preset() -> None:
+    name = st.session_state.get("preset")
+    if name and name != CUSTOM:
+        load_form(load_preset(name).to_dict())
+
+
+def _on_change(name: str) -> None:
+    raw = st.session_state[_key(name)]
+    values = form()
+    if name == "dataset":
+        keep = {k: values[k] for k in ("data_root", "max_steps", "max_seconds", "seed") if k in values}
+        load_form(TrainConfig.for_dataset(raw, **keep).to_dict())
+        return
+    values[name] = raw
+    sess = state.live_session(state.current_run())
+    if name in LIVE_KEYS and state.is_active(sess) and state.owns(sess):
+        try:
+            new = sess.update(**{name: raw})
+            st.session_state["flash"] = ("success", t("train.updated", key=name, value=new[name]))
+        except ValueError as exc:
+            st.session_state["flash"] = ("error", t("train.bad_update", msg=exc))
+
+
+def preset_picker() -> None:
+    """The preset selectbox (labelled with the lesson) and the description in the current language."""
+    presets = list_presets()
+    names = [CUSTOM] + list(presets)
+    lesson = lambda n: t("train.custom") if n == CUSTOM else f"{n} · {t('train.lesson', n=presets[n].get('lesson'))}"
+    st.selectbox(t("train.preset"), names, key="preset", format_func=lesson, on_change=_on_preset,
+                 help=t("train.preset_help"))
+    name = st.session_state.get("preset", CUSTOM)
+    if name in presets:
+        desc = presets[name].get("description_zh" if current_lang() == "zh" else "description", "")
+        st.caption(desc)
+
+
+def _visible(name: str, values: dict) -> bool:
+    opt = (values.get("optimizer_g"), values.get("optimizer_d"))
+    return {"data_root": values.get("dataset") in ("points", "folder"), "dcgan_width": values.get("model") == "dcgan",
+            "gp_weight": values.get("loss") == "wgan_gp", "clip_value": values.get("loss") == "wgan",
+            "n_points": values.get("dataset") in ("ring8", "grid25", "spiral", "quadratic", "two_curves"),
+            "beta1": "adam" in opt, "beta2": "adam" in opt,
+            "momentum": "sgd" in opt or "rmsprop" in opt}.get(name, True)
+
+
+def knobs(locked: bool) -> None:
+    """Every visible knob, grouped in expanders. ``locked``: a run trains, so non-live knobs are disabled."""
+    values = form()
+    for group, names in GROUPS.items():
+        with st.expander(t(f"group.{group}"), expanded=group in ("data", "optimisers")):
+            for name in names:
+                if _visible(name, values):
+                    _widget(name, values, disabled=locked and name not in LIVE_KEYS, live=locked)
+
+
+def _widget(name: str, values: dict, disabled: bool, live: bool) -> None:
+    kind, spec = KNOBS[name]
+    key = _key(name)
+    if key not in st.session_state:
+        st.session_state[key] = _to_widget(name, values[name])
+    help_text = t(f"help.{name}") + ("\n\n" + t("train.frozen_help") if disabled else
+                                     "\n\n" + t("train.live_help") if live and name in LIVE_KEYS else "")
+    common = dict(key=key, help=help_text, disabled=disabled, on_change=_on_change, args=(name,))
+    label = t(f"knob.{name}")
+    if kind == "select":
+        st.selectbox(label, spec, **common)
+    elif kind == "log":
+        options = sorted(set(spec) | {st.session_state[key]})
+        st.select_slider(label, options, format_func=lambda v: f"{v:g}", **common)
+    elif kind == "bool":
+        st.checkbox(label, **common)
+    elif kind == "int":
+        lo, hi, step = spec
+        st.number_input(label, min_value=lo, max_value=hi, step=step, **common)
+    elif kind == "float":
+        lo, hi, step, fmt = spec
+        st.number_input(label, min_value=float(lo), max_value=float(hi), step=float(step), format=fmt, **common)
+    else:
+        st.text_input(label, **common)

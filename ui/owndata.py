@@ -1,0 +1,70 @@
+"""A student's own 2-D points (drawn or uploaded): validation, and saving as a CSV inside the runs folder.
+
+Saved files go to ``<runs_root>/_uploads/<id>.csv`` (``list_runs`` skips folders without config.json) and a run
+reads them with ``dataset="points", data_root=<that file>``.
+"""
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from gan_core import store
+from gan_core.data import load_dataset
+
+MAX_BYTES = 2 * 2**20   # upload size limit
+MAX_POINTS = 100_000
+MIN_POINTS = 16
+
+
+def parse_points(raw: bytes) -> np.ndarray:
+    """CSV bytes -> ``(n, 2)`` float32. Raises ValueError naming what is wrong (size, columns, values)."""
+    if len(raw) > MAX_BYTES:
+        raise ValueError(f"the file has {len(raw) / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("the file is not UTF-8 text; save it as a CSV") from None
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise ValueError("the file is empty")
+    sep = next((s for s in (",", ";", "\t") if s in lines[0]), None)
+    rows = []
+    for i, line in enumerate(lines):
+        cells = [c.strip().strip('"') for c in (line.split(sep) if sep else line.split())]
+        if len(cells) != 2:
+            raise ValueError(f"row {i + 1} has {len(cells)} columns ({line[:40]!r}); need exactly two: x, y")
+        try:
+            rows.append((float(cells[0]), float(cells[1])))
+        except ValueError:
+            if i == 0:
+                continue  # a header row
+            raise ValueError(f"row {i + 1} ({line[:40]!r}) is not two numbers") from None
+    return check_points(np.asarray(rows, dtype=np.float64).reshape(-1, 2))
+
+
+def check_points(points: np.ndarray) -> np.ndarray:
+    """``(n, 2)`` finite points, ``MIN_POINTS <= n <= MAX_POINTS``, as float32; ValueError otherwise."""
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"need points of shape (n, 2), got {pts.shape}")
+    if not np.isfinite(pts).all():
+        raise ValueError("some values are not finite numbers (NaN or infinity)")
+    if not MIN_POINTS <= len(pts) <= MAX_POINTS:
+        raise ValueError(f"{len(pts)} points; need {MIN_POINTS} to {MAX_POINTS}")
+    return pts.astype(np.float32)
+
+
+def save_points(points: np.ndarray, root: Path | None = None) -> Path:
+    """Write the points as ``x,y`` CSV to ``<runs_root>/_uploads/<id>.csv``; check the engine reads it back."""
+    pts = check_points(points)
+    folder = Path(root or store.runs_root()) / "_uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex[:10]}.csv"
+    buf = io.StringIO()
+    np.savetxt(buf, pts, delimiter=",", header="x,y", comments="", fmt="%.6f")
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    load_dataset("points", str(path))
+    return path

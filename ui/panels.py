@@ -1,0 +1,233 @@
+"""Panels of the Train page: run buttons, the live panel (a fragment polling the snapshot), the on-disk view,
+downloads. Pages call these; all reads go through ``ui.state`` so live and on-disk runs look the same."""
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from . import charts, state
+from .components.plotly_live import live_chart
+from .i18n import current_lang, t
+
+REFRESH_S = float(os.environ.get("GAN_UI_REFRESH", "1.0"))  # live panels redraw this often (1-2 per second)
+TRAIN_POINTS = 600  # per trace on the Train page's small chart (the browser redraws it every second)
+
+
+def flash() -> None:
+    """Show (once) the message a callback left, e.g. a live change applied or refused."""
+    msg = st.session_state.pop("flash", None)
+    if msg:
+        (st.error if msg[0] == "error" else st.success)(msg[1])
+
+
+def run_buttons(sess, config, config_error: str | None) -> None:
+    """Start / Pause / Resume / Stop, and Step (D, G or both; n iterations)."""
+    mine, active = state.owns(sess), state.is_active(sess)
+    snap = sess.snapshot() if sess is not None else None
+    cols = st.columns(4)
+    if cols[0].button(t("train.start"), type="primary", help=t("train.start_help"), width="stretch",
+                      key="btn_start"):
+        if config is None:
+            st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
+        else:
+            new = state.start_run(config)
+            st.session_state["flash"] = ("success", t("train.started", run=new.run_id))
+        st.rerun()
+    can = mine and active
+    if cols[1].button(t("train.pause"), disabled=not (can and snap.state == "running"), width="stretch",
+                      key="btn_pause"):
+        sess.pause()
+        st.rerun()
+    if cols[2].button(t("train.resume"), disabled=not (can and snap.state == "paused"), width="stretch",
+                      key="btn_resume"):
+        sess.resume()
+        st.rerun()
+    if cols[3].button(t("train.stop"), disabled=not can, width="stretch", key="btn_stop"):
+        sess.stop(wait=False)
+        st.rerun()
+    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    part = c1.segmented_control(t("train.step_part"), ["both", "d", "g"], default="both", key="step_part",
+                                format_func=lambda p: t(f"part.{p}"))
+    n = c2.number_input(t("train.step_n"), 1, 10_000, 1, key="step_n")
+    if c3.button(t("train.step"), help=t("train.step_help"), width="stretch", key="btn_step",
+                 disabled=(sess is not None and active and not mine)):
+        target = sess if can else None
+        if target is None and config is None:
+            st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
+        else:
+            if target is None:
+                target = state.registry().create(config, owner=state.browser_id())
+                state.select_run(target.run_id)
+            target.step(int(n), part or "both")
+        st.rerun()
+
+
+def status_box(info: dict) -> None:
+    """A failed or diverged run: its message and what to try."""
+    if info["state"] in ("failed", "diverged") and info.get("error"):
+        st.error(t(f"train.{info['state']}", msg=info["error"]))
+        st.info(t("train.try", hint=info.get("hint") or t("help.lr_d")))
+
+
+def live(run_id: str | None, config, config_error: str | None) -> None:
+    """Buttons and the live panel of the current run: redrawn every ``REFRESH_S`` while the run is active.
+
+    The buttons live inside the fragment so that they follow the run's state (Pause turns on once it runs).
+    When the run starts or ends, the whole page reruns once, so the knobs lock or unlock.
+    """
+    sess = state.live_session(run_id)
+    on_disk_active = sess is None and run_id is not None and state.status(run_id)["state"] in state.ACTIVE
+    every = REFRESH_S if state.is_active(sess) or on_disk_active else None  # also a command-line run training now
+    st.fragment(run_every=every)(_live_body)(run_id, config, config_error)
+
+
+def _live_body(run_id: str | None, config, config_error: str | None) -> None:
+    sess = state.live_session(run_id)
+    active = state.is_active(sess)
+    if st.session_state.get("drawn_active") not in (None, (run_id, active)):
+        st.session_state["drawn_active"] = (run_id, active)
+        st.rerun()  # the whole page: the form locks (or unlocks) with the run
+    st.session_state["drawn_active"] = (run_id, active)
+    run_buttons(sess, config, config_error)
+    if run_id is None:
+        st.info(t("train.no_run"))
+        return
+    if sess is None:
+        disk(run_id)
+        return
+    sess.touch()  # someone watches: the registry does not pause it as idle
+    snap, lang = sess.snapshot(), current_lang()
+    if snap.state == "queued":
+        st.info(t("train.queued", n=snap.queue_position))
+    m = snap.metrics
+    points = snap.config.get("dataset") in ("ring8", "grid25", "spiral", "quadratic", "two_curves", "points")
+    cols = st.columns(6)
+    cols[0].metric(t("train.step_no"), f"{snap.step:,}")
+    cols[1].metric(t("train.sps"), _compact(snap.steps_per_second))
+    cols[2].metric(t("train.points_s" if points else "train.ips"), _compact(snap.images_per_second))
+    cols[3].metric(t("train.dx"), _num(m.get("d_real")), help=t("train.dx_help"))
+    cols[4].metric(t("train.dgz"), _num(m.get("d_fake")), help=t("train.dgz_help"))
+    cols[5].metric(t(f"state.{snap.state}"), "●" if snap.state == "running" else "‖" if snap.state == "paused" else "■")
+    if snap.progress is not None:
+        st.progress(float(snap.progress), text=t("train.progress", done=snap.progress))
+    status_box(state.status(run_id))
+    left, right = st.columns([1, 1])
+    with left:
+        data = state.series(run_id, max_points=TRAIN_POINTS)
+        if len(data.get("step", ())) == 0:
+            st.caption(t("curves.empty", n=snap.config.get("log_every", 10)))
+        live_chart(charts.curves_figure(data, ("loss", "dout"), events=sess.events(), lang=lang, height=520),
+                   key=f"train-curves-{run_id}")
+    with right:
+        view = _scrubbed_view(sess)
+        _draw_view(view, lang, f"train-plane-{run_id}")
+
+
+def _scrubbed_view(sess):
+    steps = sess.view_steps()
+    if not steps:
+        return sess.snapshot().view
+    follow = st.toggle(t("train.follow"), value=True, key="follow_latest")
+    if follow or len(steps) < 2:
+        return sess.view_at(len(steps) - 1)
+    key = "scrub_step"
+    if st.session_state.get(key) not in steps:
+        st.session_state[key] = steps[-1]
+    step = st.select_slider(t("train.scrub"), steps, key=key, help=t("train.scrub_help"))
+    return sess.view_at(steps.index(step))
+
+
+def _draw_view(view, lang: str, key: str) -> None:
+    if view is None:
+        st.caption(t("train.no_view"))
+    elif view.kind == "points":
+        st.markdown(f"**{t('train.plane')}** · step {view.step:,}")
+        live_chart(charts.view_figure(view, lang=lang, height=480), key=key)
+        st.caption(t("train.plane_cap"))
+    elif view.png is not None:
+        st.markdown(f"**{t('train.samples')}** · step {view.step:,}")
+        st.image(view.png, width="stretch")
+        st.caption(t("train.samples_cap"))
+
+
+def _compact(v: float) -> str:
+    return f"{v / 1e6:.1f}M" if v >= 1e6 else f"{v / 1e3:.1f}k" if v >= 1e4 else f"{v:,.0f}"
+
+
+def _num(v) -> str:
+    return "–" if v is None else f"{v:.3f}"
+
+
+def disk(run_id: str) -> None:
+    """A run only on disk: its curves and latest samples, read-only; a resume button when it has a checkpoint."""
+    info = state.status(run_id)
+    st.info(t("train.disk_run") + f" ({t('state.' + info['state'])}, step {info['step']:,})")
+    status_box(info)
+    if info["state"] not in state.ACTIVE and state.has_checkpoint(run_id):
+        if st.button(t("train.resume_disk"), key="btn_resume_disk"):
+            try:
+                state.resume_run(run_id)
+            except ValueError as exc:
+                st.session_state["flash"] = ("error", t("err.generic", msg=exc))
+            st.rerun()
+    elif not state.has_checkpoint(run_id):
+        st.caption(t("train.no_checkpoint"))
+    lang = current_lang()
+    left, right = st.columns(2)
+    with left:
+        live_chart(charts.curves_figure(state.series(run_id), ("loss", "dout"), events=state.events(run_id),
+                                        lang=lang, height=520), key=f"disk-curves-{run_id}")
+    with right:
+        png = state.latest_samples_png(run_id)
+        cfg = state.config_of(run_id)
+        if png is not None and cfg.get("dataset") not in ("ring8", "grid25", "spiral", "quadratic", "two_curves",
+                                                          "points"):
+            st.image(png, width="stretch")
+        else:
+            try:
+                _draw_view(state.disk_view(run_id), lang, f"disk-plane-{run_id}")
+            except (ValueError, OSError) as exc:
+                st.error(t("err.generic", msg=exc))
+
+
+def downloads(run_id: str) -> None:
+    """Metrics CSV, config JSON, samples (PNG grid or generated points CSV) and the checkpoint."""
+    sess = state.live_session(run_id)
+    cols = st.columns(4)
+    cols[0].download_button(t("dl.metrics"), lambda: _metrics_csv(run_id), f"{run_id}-metrics.csv", "text/csv",
+                            key="dl_metrics", width="stretch")
+    cols[1].download_button(t("dl.config"), json.dumps(state.config_of(run_id), indent=2), f"{run_id}-config.json",
+                            "application/json", key="dl_config", width="stretch")
+    view = sess.snapshot().view if sess is not None else None
+    if view is not None and view.kind == "points":
+        cols[2].download_button(t("dl.points"), _points_csv(view.fake), f"{run_id}-fake-points.csv", "text/csv",
+                                key="dl_points", width="stretch")
+    else:
+        png = view.png if view is not None else state.latest_samples_png(run_id)
+        cols[2].download_button(t("dl.samples"), png or b"", f"{run_id}-samples.png", "image/png",
+                                key="dl_samples", disabled=png is None, width="stretch")
+    can_ckpt = (sess is not None and sess.trainer is not None) or state.has_checkpoint(run_id)
+    cols[3].download_button(t("dl.checkpoint"), lambda: _checkpoint(run_id), f"{run_id}.pt",
+                            "application/octet-stream", key="dl_ckpt", disabled=not can_ckpt, width="stretch")
+
+
+def _metrics_csv(run_id: str) -> str:
+    return pd.DataFrame(state.series(run_id, max_points=10**9)).to_csv(index=False)
+
+
+def _points_csv(points: np.ndarray) -> str:
+    buf = io.StringIO()
+    np.savetxt(buf, points, delimiter=",", header="x,y", comments="", fmt="%.6f")
+    return buf.getvalue()
+
+
+def _checkpoint(run_id: str) -> bytes:
+    sess = state.live_session(run_id)
+    if sess is not None and sess.trainer is not None and state.is_active(sess):
+        return sess.checkpoint().read_bytes()
+    return (state.run_dir(run_id) / "checkpoints" / "latest.pt").read_bytes()

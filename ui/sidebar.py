@@ -1,0 +1,43 @@
+"""The shared sidebar: run picker (kept in ``?run=``), device in use, language switch (kept in ``?lang=``)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from . import state
+from .i18n import LANGS, t
+
+
+def _on_lang() -> None:
+    st.session_state["lang"] = st.session_state["lang_picker"]
+    st.query_params["lang"] = st.session_state["lang"]
+
+
+def _on_run() -> None:
+    state.select_run(st.session_state["run_picker"])
+
+
+def render() -> None:
+    runs = state.run_list()
+    current = state.sync_run(runs)
+    with st.sidebar:
+        st.session_state["lang_picker"] = st.session_state.get("lang", "en")
+        st.segmented_control(t("side.language"), list(LANGS), key="lang_picker", format_func=LANGS.get,
+                             on_change=_on_lang)
+        if runs:
+            labels = {r["run_id"]: _label(r) for r in runs}
+            st.session_state["run_picker"] = current
+            st.selectbox(t("side.run"), list(labels), key="run_picker", format_func=labels.get,
+                         on_change=_on_run, help=t("side.run_help"))
+        else:
+            st.caption(t("side.no_runs"))
+        name, threads = state.device_label()
+        st.caption(f"{t('side.device')}: " + (t("side.cpu", threads=threads) if name == "cpu" else name))
+
+
+def _label(run: dict) -> str:
+    when = dt.datetime.fromtimestamp(run["created"]).strftime("%H:%M:%S")
+    if run.get("live"):  # its state changes faster than the sidebar redraws: the Train page shows it
+        return f"{when} · {run['dataset']} · {t('side.live')}"
+    return f"{when} · {run['dataset']} · {t('state.' + run['status'])} · {run['step']:,}"

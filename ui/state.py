@@ -1,0 +1,244 @@
+"""Streamlit-side state: the registry singleton, this browser's id and language, the current run, run reads.
+
+A run is either *live* (a ``TrainingSession`` in this server's ``RunRegistry``) or *on disk* only (finished,
+from an earlier server, or from the command line). The read helpers below give both the same shape, so
+pages never care which it is. The current run id lives in ``st.session_state["run"]`` and in
+``st.query_params["run"]`` (a reload or a shared link opens the same run); the language in ``?lang=``.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from gan_core import store
+from gan_core.registry import RunRegistry
+from gan_core.session import ENDED, TrainingSession
+
+from .i18n import LANGS
+
+ACTIVE = ("starting", "queued", "running", "paused")
+
+
+# ---- process-wide singletons ------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _registry(root: str) -> RunRegistry:
+    return RunRegistry(root=root)
+
+
+def registry() -> RunRegistry:
+    """The one ``RunRegistry`` of this server for the current runs folder (``$GAN_RUNS_DIR``)."""
+    return _registry(str(store.runs_root()))
+
+
+@st.cache_resource(show_spinner=False)
+def configure_threads() -> int:
+    """Set torch's intra-op threads once per server: leave a core to the web server when there are many."""
+    import torch
+
+    from gan_core.trainer import default_threads
+
+    threads = int(os.environ.get("GAN_THREADS") or default_threads(serving=True))
+    torch.set_num_threads(threads)
+    # The first optimiser of a process imports torch._dynamo (about 3 s on a laptop CPU): pay it now, in the
+    # background, so the first Start reaches its first point quickly.
+    threading.Thread(target=lambda: torch.optim.Adam([torch.zeros(1, requires_grad=True)]), daemon=True,
+                     name="warm-up").start()
+    return threads
+
+
+@st.cache_resource(show_spinner=False)
+def device_label() -> tuple[str, int]:
+    """("cuda: <name>" | "mps" | "cpu", threads) of the device runs use by default."""
+    import torch
+
+    from gan_core.trainer import resolve_device
+
+    dev = resolve_device("auto")
+    if dev.type == "cuda":
+        return f"GPU · {torch.cuda.get_device_name(0)}", 0
+    if dev.type == "mps":
+        return "Apple GPU (mps)", 0
+    return "cpu", torch.get_num_threads()
+
+
+# ---- per browser --------------------------------------------------------------------------------------
+def browser_id() -> str:
+    """An id for this browser session: runs it starts are owned by it."""
+    if "browser_id" not in st.session_state:
+        st.session_state["browser_id"] = uuid.uuid4().hex[:12]
+    return st.session_state["browser_id"]
+
+
+def sync_lang() -> str:
+    """The language: ``?lang=`` if valid, else this session's choice, else English; written back to both."""
+    lang = st.query_params.get("lang")
+    if lang not in LANGS:
+        lang = st.session_state.get("lang", "en")
+    st.session_state["lang"] = lang
+    if st.query_params.get("lang") != lang:
+        st.query_params["lang"] = lang
+    return lang
+
+
+def run_list() -> list[dict]:
+    """Every run: the ones on disk (newest first), with the live state where this server trains it."""
+    runs = store.list_runs(registry().root)
+    for info in runs:
+        sess = registry().get(info["run_id"])
+        if sess is not None:
+            info["status"], info["step"] = sess.snapshot().state, sess.snapshot().step
+            info["live"] = True
+    return runs
+
+
+def sync_run(runs: list[dict]) -> str | None:
+    """The current run: ``?run=`` if it exists, else this session's, else the newest; written back to both."""
+    ids = [r["run_id"] for r in runs]
+    run = st.query_params.get("run")
+    if run not in ids:
+        run = st.session_state.get("run")
+    if run not in ids:
+        run = ids[0] if ids else None
+    select_run(run)
+    return run
+
+
+def select_run(run_id: str | None) -> None:
+    st.session_state["run"] = run_id
+    if run_id and st.query_params.get("run") != run_id:
+        st.query_params["run"] = run_id
+    elif not run_id and "run" in st.query_params:
+        del st.query_params["run"]
+
+
+def current_run() -> str | None:
+    return st.session_state.get("run")
+
+
+# ---- runs ---------------------------------------------------------------------------------------------
+def live_session(run_id: str | None) -> TrainingSession | None:
+    return registry().get(run_id) if run_id else None
+
+
+def run_dir(run_id: str) -> Path:
+    return store.safe_run_dir(run_id, registry().root)
+
+
+def is_active(sess: TrainingSession | None) -> bool:
+    return sess is not None and sess.snapshot().state in ACTIVE
+
+
+def owns(sess: TrainingSession | None) -> bool:
+    """True when this browser may control the session (it started it, or took it over)."""
+    return sess is not None and (not sess.owner or sess.owner == browser_id())
+
+
+def take_over(sess: TrainingSession) -> None:
+    sess.owner = browser_id()
+
+
+def start_run(config: Any) -> TrainingSession:
+    """Create and start a run owned by this browser, and make it the current run."""
+    sess = registry().create(config, owner=browser_id())
+    sess.start()
+    select_run(sess.run_id)
+    return sess
+
+
+def resume_run(run_id: str) -> TrainingSession:
+    sess = registry().resume(run_id, owner=browser_id())
+    sess.start()
+    return sess
+
+
+@st.cache_data(ttl=1.0, show_spinner=False, max_entries=64)
+def _disk_metrics(path: str) -> dict[str, np.ndarray]:
+    return store.read_metrics(path)
+
+
+def downsample(series: dict[str, np.ndarray], max_points: int) -> dict[str, np.ndarray]:
+    """Evenly strided rows, at most ``max_points``, the newest always kept."""
+    n = len(series.get("step", ()))
+    if n <= max_points:
+        return series
+    idx = np.unique(np.r_[np.linspace(0, n - 1, max_points).astype(int), n - 1])
+    return {k: np.asarray(v)[idx] for k, v in series.items()}
+
+
+def series(run_id: str, max_points: int = 2000) -> dict[str, np.ndarray]:
+    """Metric columns (``step`` + metrics) of a live or on-disk run, downsampled to ``max_points`` rows."""
+    sess = live_session(run_id)
+    if sess is not None:
+        return sess.series(max_points=max_points)
+    data = dict(_disk_metrics(str(run_dir(run_id))))
+    data.pop("time", None)
+    return downsample(data, max_points)
+
+
+def events(run_id: str) -> list[dict]:
+    sess = live_session(run_id)
+    return sess.events() if sess is not None else store.read_events(run_dir(run_id))
+
+
+def status(run_id: str) -> dict:
+    """``{"state", "step", "error", "hint"}`` of a live or on-disk run."""
+    sess = live_session(run_id)
+    if sess is not None:
+        snap = sess.snapshot()
+        return {"state": snap.state, "step": snap.step, "error": snap.error, "hint": snap.hint}
+    info = store.read_status(run_dir(run_id))
+    state = info.get("status", "unknown")
+    if state in ACTIVE and info.get("pid") == os.getpid():
+        state = "interrupted"  # it was live in this server once and is no longer
+    return {"state": state, "step": info.get("step", 0), "error": info.get("message") or None, "hint": None}
+
+
+def config_of(run_id: str) -> dict:
+    sess = live_session(run_id)
+    if sess is not None:
+        return sess.config.to_dict()
+    path = run_dir(run_id) / "config.json"
+    try:
+        import json
+
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def has_checkpoint(run_id: str) -> bool:
+    return (run_dir(run_id) / "checkpoints" / "latest.pt").is_file()
+
+
+def latest_samples_png(run_id: str) -> bytes | None:
+    files = sorted((run_dir(run_id) / "samples").glob("step_*.png"))
+    return files[-1].read_bytes() if files else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _disk_view(path: str, mtime: float) -> Any:
+    from gan_core.config import TrainConfig
+    from gan_core.trainer import Trainer
+
+    cfg = TrainConfig.from_json((Path(path) / "config.json").read_text(encoding="utf-8")).replace(device="cpu")
+    trainer = Trainer(cfg)
+    trainer.load_state_dict(store.load_checkpoint(Path(path) / "checkpoints" / "latest.pt"))
+    return trainer.view()
+
+
+def disk_view(run_id: str) -> Any:
+    """The 2-D ``View`` of an on-disk run at its last checkpoint (models rebuilt once, then cached)."""
+    ckpt = run_dir(run_id) / "checkpoints" / "latest.pt"
+    if not ckpt.is_file():
+        return None
+    return _disk_view(str(run_dir(run_id)), ckpt.stat().st_mtime)
+
+
+def ended(state: str) -> bool:
+    return state in ENDED
