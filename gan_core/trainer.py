@@ -15,7 +15,7 @@ from torch import nn
 from . import losses
 from .config import LIVE_KEYS, TrainConfig
 from .data import Batcher, Dataset, load_dataset
-from .models import build_discriminator, build_generator
+from .models import build_discriminator, build_generator, standardise
 
 METRIC_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "lr_d", "lr_g")
 
@@ -70,6 +70,8 @@ class Trainer:
         shape = data.item_shape
         self.generator = build_generator(cfg, shape, self.num_classes).to(self.device)
         self.discriminator = build_discriminator(cfg, shape, self.num_classes).to(self.device)
+        if data.kind == "points":
+            standardise((self.generator, self.discriminator), self.data.x.mean(0), self.data.x.std(0).clamp_min(1e-3))
         if cfg.model == "dcgan" and self.device.type == "cpu":
             # channels_last speeds up oneDNN convolutions on the CPU (measured in bench/)
             self.generator.to(memory_format=torch.channels_last)
