@@ -7,6 +7,7 @@ import threading
 import numpy as np
 
 MAX_ROWS = 20_000
+RESERVED = ("step", "time")  # column names of the buffer itself: a metric row may not shadow them
 
 
 class SeriesBuffer:
@@ -21,6 +22,9 @@ class SeriesBuffer:
         self._lock = threading.Lock()
 
     def append(self, step: int, row: dict[str, float]) -> None:
+        # an evaluation result carries its own "step": kept, it would replace the step column with NaN
+        # everywhere but at evaluation rows (no line could be drawn between finite x values)
+        row = {k: v for k, v in row.items() if k not in RESERVED}
         with self._lock:
             i = bisect.bisect_left(self._steps, step)
             if i < len(self._steps) and self._steps[i] == step:

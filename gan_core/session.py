@@ -152,6 +152,7 @@ class TrainingSession:
     # ---- the thread --------------------------------------------------------------------------
     def _run(self) -> None:
         paused, pending, part, t_start = False, 0, "both", time.time()
+        first = True  # the first iteration always reports: a page shows its first point at once, not at log_every
         last_flush = last_rate_t = time.time()
         last_rate_step, ips, sps = 0, 0.0, 0.0
         try:
@@ -195,7 +196,8 @@ class TrainingSession:
                 # one training iteration
                 tr, cfg = self.trainer, self.config
                 step_part = part if pending else "both"
-                sync = (tr.step_count + 1) % cfg.log_every == 0 or pending == 1
+                sync = first or (tr.step_count + 1) % cfg.log_every == 0 or pending == 1
+                first = False
                 with self._step_lock:
                     metrics = tr.step(step_part, sync=sync)
                 if pending:
@@ -277,7 +279,7 @@ class TrainingSession:
             if "error" in result:
                 self._record("evaluation_error", {"message": result["error"]})
                 continue
-            self._log(result["step"], scalars(result), 0.0)
+            self._log(result["step"], {k: v for k, v in scalars(result).items() if k != "step"}, 0.0)
             alarm = self.evaluator.alarm()
             if alarm and (self._snap.alarm or {}).get("lost") != alarm.get("lost"):
                 self._record("collapse", {k: v for k, v in alarm.items() if k != "message"})

@@ -6,7 +6,8 @@ from gan_core.registry import RunRegistry
 
 
 def cfg(**kw):
-    return TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=200, batch_size=16, **kw)
+    return TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=200, batch_size=16, loss="nonsaturating",
+                                   d_steps=1, **kw)
 
 
 def wait_for(predicate, timeout=20.0):

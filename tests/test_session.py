@@ -9,7 +9,8 @@ from gan_core.session import TrainingSession
 
 
 def cfg(**kw):
-    base = dict(g_hidden=[16], d_hidden=[16], n_points=500, batch_size=32, log_every=1, snapshot_every=5)
+    base = dict(g_hidden=[16], d_hidden=[16], n_points=500, batch_size=32, log_every=1, snapshot_every=5,
+                loss="nonsaturating", d_steps=1, lr_g=1e-3, lr_d=1e-3)
     return TrainConfig.for_dataset("ring8", **{**base, **kw})
 
 
