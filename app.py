@@ -1,5 +1,9 @@
 """GAN Classroom: entry point (navigation only). The pages live in pages/; to add one, add one line to PAGES."""
-import streamlit as st
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads (see gan_core/__init__.py)
+
+import streamlit as st  # noqa: E402
 
 from ui import sidebar, state
 from ui.i18n import t
@@ -17,6 +21,7 @@ PAGES = [  # (file, title key, icon, url path)
     ("pages/latent_space.py", "page.latent", ":material/grid_view:", "latent"),
     ("pages/distribution_shift.py", "page.shift", ":material/compare_arrows:", "shift"),
     ("pages/augment.py", "page.augment", ":material/library_add:", "augment"),
+    ("pages/attacks.py", "page.attacks", ":material/bolt:", "adversarial"),
 ]
 page = st.navigation([st.Page(f, title=t(k), icon=i, url_path=u, default=n == 0)
                       for n, (f, k, i, u) in enumerate(PAGES)])

@@ -1,6 +1,8 @@
 """Shared test setup: runs go to a temporary folder, torch uses few threads (2-core CI machines)."""
 import os
 import sys
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: see gan_core/__init__.py
 from pathlib import Path
 
 import pytest

@@ -3,8 +3,15 @@ import pytest
 import torch
 
 from gan_core import classifiers
-from gan_core.classifiers import (build_classifier, evaluate_accuracy, get_classifier, load_split, predict,
-                                  to_unit, train_classifier)
+from gan_core.classifiers import (
+    build_classifier,
+    evaluate_accuracy,
+    get_classifier,
+    load_split,
+    predict,
+    to_unit,
+    train_classifier,
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,107 @@
+"""The Attacks page in AppTest: one attack on digits, the eps bound, bad knobs, adversarial training's Start,
+Pause and Stop, the robust model joining the curve, the discriminator option without a GAN run, 简体中文."""
+from conftest import click, open_app, poll
+from test_discriminator_page import digits, disk_run
+
+from ui import lesson_runs
+
+PAGE = "pages/attacks.py"
+
+
+def _metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _session(at):
+    return lesson_runs.registry("attacks").get(at.session_state["lesson.attacks"])
+
+
+def test_renders_on_digits_with_an_attack_and_the_curve():
+    at = open_app(PAGE)
+    assert at.title[0].value == "Adversarial attacks"
+    assert at.selectbox(key="atk_dataset").value == "digits"
+    labels = {m.label for m in at.metric}
+    assert {"True class", "Prediction before", "Prediction after", "Largest pixel change"} <= labels
+    assert len(at.get("plotly_chart")) >= 3                 # images, probabilities, accuracy vs eps
+    assert any("PGD" in m.value and "FGSM" in m.value for m in at.markdown)
+    assert not at.error
+
+
+def test_changing_eps_changes_the_bound_shown():
+    at = open_app(PAGE)
+    at.number_input(key="atk_eps").set_value(0.05).run()
+    assert not at.exception
+    assert float(_metric(at, "Largest pixel change")) <= 0.05 + 1e-6
+    assert any("eps = 0.050" in c.value for c in at.caption)
+    at.number_input(key="atk_eps").set_value(0.2).run()
+    assert float(_metric(at, "Largest pixel change")) > 0.05
+    assert any("eps = 0.200" in c.value for c in at.caption)
+
+
+def test_bad_knobs_show_an_error_not_a_traceback():
+    at = open_app(PAGE)
+    at.number_input(key="atk_eps").set_value(1.5).run()
+    assert not at.exception and at.error and "eps=1.5" in at.error[0].value
+    at.number_input(key="atk_eps").set_value(0.1).run()
+    at.number_input(key="atk_alpha").set_value(-0.1).run()
+    assert not at.exception and at.error and "alpha" in at.error[0].value
+    at.number_input(key="atk_alpha").set_value(0.02).run()
+    at.number_input(key="atk_steps").set_value(0).run()
+    assert not at.exception and at.error and "steps" in at.error[0].value
+
+
+def test_adversarial_training_starts_pauses_stops_and_adds_the_robust_curve():
+    at = open_app(PAGE)
+    assert at.button(key="btn_atk_stop").disabled
+    at.selectbox(key="atk_tr_method").set_value("fgsm_rs").run()
+    at.select_slider(key="atk_tr_max").set_value(200).run()
+    click(at, "btn_atk_start")
+    sess = _session(at)
+    assert sess is not None and sess.config.method == "fgsm_rs" and sess.config.max_steps == 200
+    assert sess.snapshot().state in ("starting", "queued", "running", "finished")
+    assert at.button(key="btn_atk_start").disabled
+    assert poll(at, lambda: len(sess.series(["pgd_acc"])["step"]) >= 1, timeout=60)
+    at.radio(key="atk_model").set_value("robust").run()
+    assert not at.exception and any("Robust classifier from" in c.value for c in at.caption)
+    names = [tr["name"] for tr in _eps_traces(at)]
+    assert any(n.startswith("robust") for n in names) and any(n.startswith("standard") for n in names)
+    if sess.snapshot().state == "running":
+        click(at, "btn_atk_pause")
+        assert poll(at, lambda: sess.snapshot().state in ("paused", "finished"), timeout=20)
+    if sess.snapshot().state in ("running", "paused"):
+        click(at, "btn_atk_stop")
+    assert sess.wait(30) and sess.snapshot().state in ("stopped", "finished")
+    lesson_runs.registry("attacks").stop_all()
+
+
+def _eps_traces(at):
+    import json
+
+    chart = next(c for c in at.get("plotly_chart") if "lines+markers" in c.proto.spec)
+    return json.loads(chart.proto.spec)["data"]
+
+
+def test_discriminator_without_a_gan_run_says_what_to_do():
+    at = open_app(PAGE)
+    at.radio(key="atk_model").set_value("discriminator").run()
+    assert not at.exception and any("Pick a GAN run" in i.value for i in at.info)
+
+
+def test_discriminator_of_a_gan_run_is_fooled_both_ways(runs_dir):
+    run = disk_run(runs_dir, digits())
+    at = open_app(PAGE, run=run)
+    at.radio(key="atk_model").set_value("discriminator").run()
+    assert not at.exception and not at.error
+    labels = [m.label for m in at.metric]
+    assert labels.count("D(x) after: probability of “real”") == 2
+    fake_delta, real_delta = (float(m.delta) for m in at.metric if m.label.startswith("D(x)"))
+    assert fake_delta > 0 and real_delta < 0        # the fake looks more real, the real more fake
+
+
+def test_chinese():
+    at = open_app(PAGE)
+    at.query_params["lang"] = "zh"
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception and at.title[0].value == "对抗攻击"
+    assert at.button(key="btn_atk_start").label == "开始"
