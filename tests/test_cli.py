@@ -38,7 +38,8 @@ def test_bad_input_exits_2_with_one_line(args, needle):
 def test_train_sample_evaluate_presets(tmp_path):
     run = tmp_path / "run"
     code, stdout, stderr = cli("train", "--set", "dataset=ring8", "--set", "g_hidden=32,32", "--set",
-                               "d_hidden=32,32", "--steps", "120", "--out", str(run), "--device", "cpu")
+                               "d_hidden=32,32", "--set", "loss=nonsaturating", "--set", "d_steps=1", "--set",
+                               "threads=1", "--steps", "120", "--out", str(run), "--device", "cpu")
     assert code == 0, stderr
     result = json.loads(stdout.strip().splitlines()[-1])
     assert result["status"] == "finished" and result["steps"] == 120
@@ -62,7 +63,7 @@ def test_train_sample_evaluate_presets(tmp_path):
 
 def test_image_samples_are_in_unit_range(tmp_path):
     run = tmp_path / "digits"
-    code, _, stderr = cli("train", "--set", "dataset=digits", "--steps", "5", "--out", str(run))
+    code, _, stderr = cli("train", "--set", "dataset=digits", "--set", "threads=1", "--steps", "5", "--out", str(run))
     assert code == 0, stderr
     out = tmp_path / "d.npy"
     code, _, stderr = cli("sample", str(run), "--n", "8", "--out", str(out), "--seed", "1")
