@@ -52,11 +52,15 @@ class SeriesBuffer:
     def __len__(self) -> int:
         return len(self._steps)
 
-    def get(self, keys: list[str] | None = None, max_points: int = 2000) -> dict[str, np.ndarray]:
+    def get(self, keys: list[str] | None = None, max_points: int = 2000,
+            steps: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
         """Columns ``step`` and ``keys`` (all by default) as float arrays, at most ``max_points`` rows
-        (evenly strided; the newest row always included). Missing values are NaN."""
+        (evenly strided; the newest row always included). Missing values are NaN. ``steps=(lo, hi)``: only the
+        rows with ``lo <= step <= hi`` (a zoomed chart gets its window at full resolution)."""
         with self._lock:
-            steps, rows, names = list(self._steps), list(self._rows), list(self._keys)
+            a, b = (0, len(self._steps)) if steps is None else (bisect.bisect_left(self._steps, steps[0]),
+                                                                 bisect.bisect_right(self._steps, steps[1]))
+            steps, rows, names = self._steps[a:b], self._rows[a:b], list(self._keys)
         keys = names if keys is None else list(keys)
         n = len(steps)
         idx = np.unique(np.r_[np.linspace(0, n - 1, min(n, max_points)).astype(int), n - 1]) if n else []

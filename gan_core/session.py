@@ -129,8 +129,9 @@ class TrainingSession:
     def snapshot(self) -> Snapshot:
         return self._snap
 
-    def series(self, keys: list[str] | None = None, max_points: int = 2000) -> dict[str, np.ndarray]:
-        return self._series.get(keys, max_points)
+    def series(self, keys: list[str] | None = None, max_points: int = 2000,
+               steps: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
+        return self._series.get(keys, max_points, steps)
 
     def events(self) -> list[dict]:
         with self._lock:

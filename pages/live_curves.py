@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ui import charts, state
-from ui.components.plotly_live import live_chart
+from ui.components.plotly_live import live_chart, zoom_of
 from ui.i18n import current_lang, t
 from ui.panels import REFRESH_S
 
@@ -20,7 +20,8 @@ c1, c2, c3, c4 = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
 others = c1.multiselect(t("curves.compare"), [r for r in runs if r != run], key="compare_runs",
                         help=t("curves.compare_help"))
 smooth = c2.slider(t("curves.smooth"), 0.0, 0.99, 0.0, 0.01, key="smooth", help=t("curves.smooth_help"))
-last = c3.select_slider(t("curves.window"), WINDOWS, value=0, key="window", help=t("curves.window_help"),
+state.keep_choice("window", WINDOWS, 0)  # "all" is translated
+last = c3.select_slider(t("curves.window"), WINDOWS, key="window", help=t("curves.window_help"),
                         format_func=lambda w: t("curves.all") if w == 0 else f"{w:,}")
 with c4:
     log_y = st.toggle(t("curves.log"), key="log_y", help=t("curves.log_help"))
@@ -31,13 +32,14 @@ active = state.status(run)["state"] in state.ACTIVE
 
 @st.fragment(run_every=None if paused or not active else REFRESH_S)
 def curves() -> None:
-    data = state.series(run, max_points=MAX_POINTS)
+    revision = f"{run}-{log_y}-{last}"
+    zoom = zoom_of("curves-main", revision)  # a zoomed window comes at full resolution
+    data = state.series(run, max_points=MAX_POINTS, zoom=zoom)
     if len(data.get("step", ())) == 0:
         st.caption(t("curves.empty", n=state.config_of(run).get("log_every", 10)))
-    compare = [(rid[-9:], state.series(rid, max_points=MAX_POINTS)) for rid in others if rid in runs]
+    compare = [(rid[-9:], state.series(rid, max_points=MAX_POINTS, zoom=zoom)) for rid in others if rid in runs]
     fig = charts.curves_figure(data, ("loss", "dout", "grad", "lr"), events=state.events(run), others=compare,
-                               smooth=smooth, log_y=log_y, last=last, lang=current_lang(),
-                               revision=f"{run}-{log_y}-{last}")
+                               smooth=smooth, log_y=log_y, last=last, lang=current_lang(), revision=revision)
     live_chart(fig, key="curves-main")
     st.caption(t("curves.markers"))
 

@@ -22,8 +22,8 @@ with upload_tab:
     if upload is not None:
         try:
             points = owndata.parse_points(upload.getvalue())
-        except ValueError as exc:
-            st.error(t("own.bad_file", msg=exc))
+        except owndata.PointsError as exc:
+            st.error(t("own.bad_file", msg=exc.text()))
 
 if len(points):
     st.plotly_chart(charts.points_figure(points, lang=current_lang()), key="own_preview")

@@ -21,14 +21,15 @@ with left:
 config, error = controls.form_config()
 
 with right:
-    panels.flash()
-    if error:
-        st.error(t("train.bad_config", msg=error))
-    if state.is_active(sess) and not state.owns(sess):
-        st.info(t("train.not_owner"))
-        if st.button(t("train.take_over"), key="btn_take_over"):
-            state.take_over(sess)
-            st.rerun()
+    with st.container():  # messages in one fixed slot: the charts below keep their place (and their zoom)
+        panels.flash()
+        if error:
+            st.error(t("train.bad_config", msg=error))
+        if state.is_active(sess) and not state.owns(sess):
+            st.info(t("train.not_owner"))
+            if st.button(t("train.take_over"), key="btn_take_over"):
+                state.take_over(sess)
+                st.rerun()
     panels.live(run, config, error)
     if run is not None:
         with st.expander(t("train.downloads")):

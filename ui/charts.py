@@ -92,7 +92,9 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
         others: ``(label, series)`` of runs to overlay, dashed.
         smooth: EMA factor in [0, 1); log_y: logarithmic y axes; last: window in steps (0 = all).
     """
-    fig, k, gap = _figure(), len(panels), 0.08
+    fig, k = _figure(), len(panels)
+    # between two panels: the upper one's step labels and the lower one's title (~50 px whatever the height)
+    gap = min(0.2, max(0.05, 50 / max(1, (height or 230 * k + 40) - 72))) if k > 1 else 0.0
     size = (1 - gap * (k - 1)) / k
     runs = [("", series, "solid")] + [(label, s, "dash") for label, s in others]
     for r, (label, data, dash) in enumerate(runs):
@@ -104,7 +106,9 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
                     continue
                 name = NAMES[key] + (f" · {label}" if label else "")
                 color = COLORS[key] if not r else PALETTE[(2 * r + j) % len(PALETTE)]
+                # connectgaps: a row that lacks this metric (an evaluation logged alone) must not cut the line
                 fig["data"].append(dict(type="scatter", x=steps, y=ema(data[key], smooth), name=name, mode="lines",
+                                        connectgaps=True,
                                         line=dict(color=color, dash=dash, width=1.6 if not r else 1.2),
                                         legendgroup=name, xaxis=f"x{row if row > 1 else ''}",
                                         yaxis=f"y{row if row > 1 else ''}"))
@@ -114,8 +118,8 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
         sfx = row if row > 1 else ""
         lay[f"yaxis{sfx}"] = dict(domain=[max(0.0, top - size), min(1.0, top)], type="log" if log_y else "linear",
                                   anchor=f"x{sfx}")
-        lay[f"xaxis{sfx}"] = dict(anchor=f"y{sfx}", **({"matches": "x", "showticklabels": row == k}
-                                                     if row > 1 else {"showticklabels": k == 1}))
+        # every panel labels its steps: on a tall page the bottom panel is often scrolled out of view
+        lay[f"xaxis{sfx}"] = dict(anchor=f"y{sfx}", showticklabels=True, **({"matches": "x"} if row > 1 else {}))
         notes.append(dict(text=t(f"curves.{panel}", lang), x=0.5, xref="paper", y=top, yref="paper",
                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
     lay[f"xaxis{k if k > 1 else ''}"]["title"] = dict(text=t("curves.step", lang))
@@ -156,7 +160,8 @@ def plane_figure(real: np.ndarray | None, fake: np.ndarray | None, *, grid_x: np
         lim = float(np.nanmax(np.abs(field))) or 1.0
         add(dict(type="heatmap", x=grid_x, y=grid_y, z=field, zmin=-lim, zmax=lim, zmid=0,
                                  colorscale=CHANGE if diverging is not None else VERDICT, showscale=True,
-                                 colorbar=dict(title=heat_title or t("plot.d_logit", lang), thickness=12),
+                                 colorbar=dict(title=dict(text=heat_title or t("plot.d_logit", lang), side="top"),
+                                               thickness=10, orientation="h", len=1.0, y=-0.08, yanchor="top"),
                                  hoverinfo="skip", name=heat_title or t("plot.d_logit", lang)))
     if real is not None:
         add(dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers", name=t("plot.real", lang),
@@ -183,7 +188,8 @@ def plane_figure(real: np.ndarray | None, fake: np.ndarray | None, *, grid_x: np
         lay["xaxis"]["range"] = [float(grid_x[0]), float(grid_x[-1])]
         lay["yaxis"]["range"] = [float(grid_y[0]), float(grid_y[-1])]
     fig = _base_layout(fig, height, revision)
-    fig["layout"]["hovermode"] = "closest"
+    # the colour bar lies under the plot (not beside it): a narrow column keeps its width for the plane
+    fig["layout"].update(hovermode="closest", margin=dict(l=36, r=12, t=30, b=30))
     return fig
 
 

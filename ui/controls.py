@@ -96,7 +96,7 @@ def form_config() -> tuple[TrainConfig | None, str | None]:
 
 def _on_preset() -> None:
     name = st.session_state.get("preset")
-    if name and name != CUSTOM:
+    if name and name != CUSTOM and name in list_presets():
         load_form(load_preset(name).to_dict())
 
 
@@ -122,6 +122,7 @@ def preset_picker() -> None:
     presets = list_presets()
     names = [CUSTOM] + list(presets)
     lesson = lambda n: t("train.custom") if n == CUSTOM else f"{n} · {t('train.lesson', n=presets[n].get('lesson'))}"
+    state.keep_choice("preset", names, CUSTOM)  # its labels change with the language
     st.selectbox(t("train.preset"), names, key="preset", format_func=lesson, on_change=_on_preset,
                  help=t("train.preset_help"))
     name = st.session_state.get("preset", CUSTOM)

@@ -76,6 +76,9 @@ T: dict[str, tuple[str, str]] = {
     "train.samples_cap": ("The same 64 noise vectors every time: watch each sample being refined.",
                           "每次使用同样的 64 个噪声向量：观察每个样本如何逐渐变好。"),
     "train.plane": ("Data and generator on one plane", "同一平面上的数据与生成器"),
+    "train.at_step": ("step {n:,}", "第 {n:,} 步"),
+    "train.curves_cap": ("Drag to zoom into a stretch of steps; double-click to see them all again.",
+                         "拖动鼠标放大一段迭代；双击恢复显示全部。"),
     "train.plane_cap": ("Green: real points. Purple: generated points. Background: D's verdict (green = real, "
                         "purple = fake). Arrows: where the generator's gradient pushes each fake.",
                         "绿色：真实样本。紫色：生成样本。背景：判别器的判断（绿 = 真，紫 = 假）。"
@@ -311,6 +314,8 @@ T: dict[str, tuple[str, str]] = {
     "disc.notice": ("Notice:", "注意："),
     "disc.no_model": ("This run has no model yet: start it on the Train page and wait for its first snapshot.",
                       "这个训练还没有模型：请在“训练”页开始训练，并等待第一个快照。"),
+    "disc.not_gan": ("This run is not a GAN (it belongs to another lesson): pick a GAN run in the sidebar.",
+                     "这个训练不是 GAN（属于其他课程）：请在侧边栏选择一个 GAN 训练。"),
     "disc.space": ("Feature space over training", "训练过程中的特征空间"),
     "disc.history": ("Training step shown", "显示的训练步数"),
     "disc.history_help": ("Walk through the run's snapshots. The slider follows the newest one until you move it back.",
@@ -492,12 +497,12 @@ T: dict[str, tuple[str, str]] = {
     "shift.failed": ("The run stopped with an error: {msg}", "训练因错误停止：{msg}"),
     "shift.wait_view": ("The first pictures appear after {n} steps.", "{n} 步之后会出现第一批图。"),
     "shift.sec_classifier": ("1 · A classifier trained on the source", "1 · 在源域上训练的分类器"),
-    "shift.classifier_text": ("its accuracy on held-out source images and on the target images, per class. It "
+    "shift.classifier_text": ("Its accuracy on held-out source images and on the target images, per class. It "
                               "never saw a target image; the target labels are used only here, to measure.",
                               "它在留出的源域图像和目标域图像上的逐类准确率。它从没见过目标域图像；目标域的标签只在"
                               "这里用来度量。"),
     "shift.acc_source": ("Source accuracy", "源域准确率"), "shift.acc_target": ("Target accuracy", "目标域准确率"),
-    "shift.cost": ("Lost to the shift", "偏移造成的损失"),
+    "shift.cost": ("Lost to the shift", "偏移造成的损失"), "shift.points": ("{v:.1f} points", "{v:.1f} 个百分点"),
     "shift.cost_help": ("Source accuracy minus target accuracy of the source-only classifier, in points.",
                         "只用源域训练的分类器的源域准确率减去目标域准确率（百分点）。"),
     "shift.sec_av": ("2 · Adversarial validation: can a discriminator tell training from test data?",
@@ -506,7 +511,7 @@ T: dict[str, tuple[str, str]] = {
     "shift.auc_help": ("ROC AUC of the domain discriminator on held-out images: 0.5 = it cannot tell source from "
                        "target, 1.0 = it tells every image apart.",
                        "域判别器在留出图像上的 ROC AUC：0.5 = 无法区分源域和目标域，1.0 = 每张图都能分开。"),
-    "shift.av_text": ("a second network learns to tell source images (label 0) from target images (label 1). If it "
+    "shift.av_text": ("A second network learns to tell source images (label 0) from target images (label 1). If it "
                       "can, the test data come from another distribution than the training data, and its AUC says "
                       "how far apart they are. The source images it rates most target-like are the training "
                       "examples that resemble the test data best.",
@@ -533,9 +538,12 @@ T: dict[str, tuple[str, str]] = {
     "shift.probe": ("a linear probe tells the domains apart {acc:.0%} of the time (50% = not at all)",
                     "线性探针能以 {acc:.0%} 的准确率区分两个域（50% = 完全不能）"),
     "shift.proj_text": ("PCA of the last hidden layer for {n} source and {n} target test images, coloured by domain. "
-                        "Without adaptation the domains tend to form separate clouds; DANN pulls them together.",
+                        "Without adaptation the domains tend to form separate clouds; DANN pushes them to overlap "
+                        "where its own domain head looks. A fresh linear probe can often still tell them apart: DANN "
+                        "only has to fool its domain head, one reason its gains are modest.",
                         "{n} 张源域和 {n} 张目标域测试图像最后一个隐藏层的 PCA，按域着色。不做域适应时两个域往往"
-                        "形成分开的两团；DANN 把它们拉到一起。"),
+                        "形成分开的两团；DANN 在它自己的域分类头所看的方向上让两团重叠。一个新训练的线性探针常常仍能"
+                        "把它们分开：DANN 只需骗过自己的域分类头，这也是它提升有限的原因之一。"),
     "shift.curves": ("Live curves", "实时曲线"),
     "shift.panel.acc": ("Test accuracy", "测试准确率"),
     "shift.panel.domain_loss": ("DANN's domain loss (dotted: ln 2, guessing)", "DANN 的域损失（点线：ln 2，瞎猜）"),
@@ -600,6 +608,125 @@ T: dict[str, tuple[str, str]] = {
                  "什么时候有帮助？分别用很少的标签（每类 1–5 个）和很多的标签（50 个以上）运行：真实标签很多时，"
                  "生成图像几乎没有带来真实图像中没有的东西。"),
     "aug.col.seed": ("seed", "种子"),
+    # ---- attacks page: adversarial examples and adversarial training (lessons 6 and 7; attacks helper) -------
+    "page.attacks": ("Adversarial attacks", "对抗攻击"),
+    "atk.intro": ("Lesson 6: a tiny, carefully chosen perturbation of an image (an adversarial example) changes what a "
+                  "classifier says. Lesson 7: adversarial training makes the classifier robust to it.",
+                  "第 6 课：对图像加一个精心选择的微小扰动（对抗样本），就能改变分类器的判断。"
+                  "第 7 课：对抗训练让分类器对这种扰动具有鲁棒性。"),
+    "atk.dataset": ("Dataset", "数据集"),
+    "atk.model": ("Model under attack", "被攻击的模型"),
+    "atk.model.standard": ("standard classifier", "普通分类器"),
+    "atk.model.robust": ("robust classifier (adversarially trained)", "鲁棒分类器（对抗训练）"),
+    "atk.model.discriminator": ("the GAN's discriminator", "GAN 的判别器"),
+    "atk.loading": ("Loading the classifier (trained once per dataset; digits takes a few seconds)…",
+                    "正在加载分类器（每个数据集只训练一次；digits 需要几秒钟）……"),
+    "atk.method": ("Attack", "攻击方法"),
+    "atk.eps_help": ("Radius of the L∞ ball: no pixel may change by more than eps (pixels lie in 0..1). Allowed: 0 to 1.",
+                     "L∞ 球的半径：每个像素的改变都不超过 eps（像素取值 0..1）。允许范围：0 到 1。"),
+    "atk.alpha_help": ("PGD step size α: each iteration moves every pixel by α along the sign of the gradient (FGSM "
+                       "takes one step of eps). Allowed: above 0, up to 1.",
+                       "PGD 步长 α：每次迭代沿梯度符号把每个像素移动 α（FGSM 只走一步，步长为 eps）。允许范围：大于 0，不超过 1。"),
+    "atk.steps": ("Iterations", "迭代次数"),
+    "atk.steps_help": ("PGD iterations (1 to 1000); FGSM ignores it.", "PGD 的迭代次数（1 到 1000）；FGSM 不使用。"),
+    "atk.target": ("Target class", "目标类别"),
+    "atk.untargeted": ("none (untargeted)", "无（非定向攻击）"),
+    "atk.random_start": ("Random start", "随机起点"),
+    "atk.random_start_help": ("PGD begins at a random point of the eps-ball (Madry et al.) instead of at the image.",
+                              "PGD 从 eps 球内的随机点出发（Madry 等人），而不是从原图出发。"),
+    "atk.bad_knob": ("Cannot attack with these settings: {msg}", "无法用这些设置进行攻击：{msg}"),
+    "atk.no_robust": ("No robust classifier yet: train one in the adversarial-training panel below (same dataset). "
+                      "Showing the standard classifier.",
+                      "还没有鲁棒分类器：请在下方的对抗训练面板中训练一个（同一数据集）。现在显示的是普通分类器。"),
+    "atk.model_acc": ("Standard classifier · test accuracy {acc:.1%}", "普通分类器 · 测试准确率 {acc:.1%}"),
+    "atk.robust_from": ("Robust classifier from this page's run ({id})", "来自本页训练的鲁棒分类器（{id}）"),
+    "atk.sec_one": ("1 · Attack one test image", "1 · 攻击一张测试图像"),
+    "atk.index": ("Test image", "测试图像"),
+    "atk.random": ("Random image", "随机图像"),
+    "atk.label": ("True class", "真实类别"),
+    "atk.pred_before": ("Prediction before", "攻击前的预测"),
+    "atk.pred_after": ("Prediction after", "攻击后的预测"),
+    "atk.conf": ("Probability of the predicted class: {p:.1%}", "预测类别的概率：{p:.1%}"),
+    "atk.flipped": ("label flipped", "标签被翻转"), "atk.held": ("label held", "标签未变"),
+    "atk.linf": ("Largest pixel change", "最大像素改变量"),
+    "atk.linf_help": ("‖x_adv − x‖∞: the attack never exceeds eps.", "‖x_adv − x‖∞：攻击永远不会超过 eps。"),
+    "atk.bound": ("Perturbation bound eps = {eps:.3f}; the largest pixel change is {linf:.3f}.",
+                  "扰动上限 eps = {eps:.3f}；实际最大像素改变量为 {linf:.3f}。"),
+    "atk.fig.original": ("original", "原图"), "atk.fig.delta": ("perturbation (±eps)", "扰动（±eps）"),
+    "atk.fig.adversarial": ("adversarial example", "对抗样本"),
+    "atk.before": ("before", "攻击前"), "atk.after": ("after", "攻击后"),
+    "atk.class": ("class", "类别"), "atk.prob": ("probability", "概率"), "atk.accuracy": ("accuracy", "准确率"),
+    "atk.notice_one": ("**What to notice:** the adversarial image looks the same as the original to you, yet the "
+                       "classifier's probabilities move, often enough to flip the label. The perturbation is not random "
+                       "noise: it follows the sign of the loss gradient.",
+                       "**注意观察：**对抗样本在你看来和原图一样，但分类器的概率变了，常常足以翻转标签。"
+                       "扰动不是随机噪声：它沿着损失函数梯度的符号方向。"),
+    "atk.sec_curve": ("2 · Accuracy against eps (300 test images)", "2 · 准确率随 eps 的变化（300 张测试图像）"),
+    "atk.notice_curve": ("**What to notice:** accuracy falls as eps grows; PGD (solid, many small projected steps) "
+                         "is at least as strong as FGSM (dashed, one step), so its curve lies lower. After adversarial "
+                         "training the robust model's curve (green) stays high much longer.",
+                         "**注意观察：**准确率随 eps 增大而下降；PGD（实线，多次小步投影）至少和 FGSM（虚线，一步）一样强，"
+                         "所以它的曲线更低。对抗训练之后，鲁棒模型的曲线（绿色）在更大的 eps 下仍保持较高。"),
+    "atk.sec_train": ("3 · Adversarial training", "3 · 对抗训练"),
+    "atk.notice_train": ("Each step trains the classifier on PGD (or FGSM with a random start) examples of the current "
+                         "model (Madry et al.). **What to notice:** the loss falls slowly and noisily (the convergence "
+                         "problem), clean accuracy drops a little, robust (PGD) accuracy climbs far above the standard "
+                         "model's.",
+                         "每一步都用当前模型的 PGD（或带随机起点的 FGSM）对抗样本训练分类器（Madry 等人）。"
+                         "**注意观察：**损失下降得缓慢且有噪声（收敛问题），干净准确率略有下降，"
+                         "鲁棒（PGD）准确率则远高于普通模型。"),
+    "atk.method_train": ("Method", "方法"),
+    "atk.iterations": ("Iterations", "迭代次数"),
+    "atk.lr": ("Learning rate", "学习率"),
+    "atk.train_steps": ("Training steps", "训练步数"),
+    "atk.no_run": ("Press Start: a classifier is trained on adversarial examples in the background; its clean and "
+                   "robust accuracy appear here.",
+                   "按“开始”：在后台用对抗样本训练一个分类器；它的干净准确率和鲁棒准确率会显示在这里。"),
+    "atk.status": ("Step {step:,} of {total:,} · {state}", "第 {step:,} / {total:,} 步 · {state}"),
+    "atk.step": ("Step", "步数"),
+    "atk.tr.clean": ("Clean accuracy", "干净准确率"), "atk.tr.robust": ("Robust accuracy (PGD)", "鲁棒准确率（PGD）"),
+    "atk.tr.train": ("training-batch accuracy", "训练批次准确率"), "atk.tr.loss": ("training loss", "训练损失"),
+    "atk.robust_help": ("Accuracy on 500 held-out images under PGD with eps = {eps} (20 steps).",
+                        "在 eps = {eps} 的 PGD（20 步）攻击下，500 张留出图像上的准确率。"),
+    "atk.panel.acc": ("Accuracy on held-out images", "留出图像上的准确率"),
+    "atk.panel.loss": ("Loss (cross-entropy on the training batch)", "损失（训练批次上的交叉熵）"),
+    "atk.sec_disc": ("Fool the GAN's discriminator", "欺骗 GAN 的判别器"),
+    "atk.no_gan": ("Pick a GAN run on images in the sidebar (train one on the Train page) to attack its discriminator.",
+                   "请在侧边栏选择一个图像 GAN 训练（可在“训练”页训练一个），以攻击它的判别器。"),
+    "atk.fake_to_real": ("A generated sample pushed towards “real”", "把生成样本推向“真实”"),
+    "atk.real_to_fake": ("A real sample pushed towards “fake”", "把真实样本推向“生成”"),
+    "atk.d_out": ("D(x) after: probability of “real”", "攻击后的 D(x)：判为“真实”的概率"),
+    "atk.d_out_help": ("Before the attack: {p:.2f}.", "攻击前：{p:.2f}。"),
+    "atk.disc_text": ("**What to notice:** with a small eps the discriminator is fooled both ways: the perturbation is "
+                      "invisible, yet D calls the fake real and the real fake. D is a classifier like any other.",
+                      "**注意观察：**在很小的 eps 下，判别器在两个方向上都被欺骗：扰动肉眼看不见，"
+                      "但 D 把生成样本判为真实、把真实样本判为生成。D 和其他分类器一样容易被攻击。"),
+    # ---- Plotly's own chart controls (modebar tooltips, hints): "plotly:<its English text>" -------------
+    "plotly:Zoom": ("Zoom", "缩放"), "plotly:Pan": ("Pan", "平移"), "plotly:Zoom in": ("Zoom in", "放大"),
+    "plotly:Zoom out": ("Zoom out", "缩小"), "plotly:Autoscale": ("Autoscale", "自动缩放"),
+    "plotly:Reset axes": ("Reset axes", "重置坐标轴"), "plotly:Reset view": ("Reset view", "重置视图"),
+    "plotly:Box Select": ("Box Select", "矩形框选"), "plotly:Lasso Select": ("Lasso Select", "套索选择"),
+    "plotly:Download plot as a png": ("Download plot as a png", "下载为 PNG 图片"),
+    "plotly:Download plot": ("Download plot", "下载图表"),
+    "plotly:Double-click to zoom back out": ("Double-click to zoom back out", "双击恢复原来的缩放"),
+    "plotly:Double-click on legend to isolate one trace": ("Double-click on legend to isolate one trace",
+                                                           "双击图例只显示这一条曲线"),
+    "plotly:Show closest data on hover": ("Show closest data on hover", "悬停时显示最近的数据"),
+    "plotly:Compare data on hover": ("Compare data on hover", "悬停时比较数据"),
+    "plotly:Toggle Spike Lines": ("Toggle Spike Lines", "显示或隐藏参考线"),
+    "plotly:Taking snapshot - this may take a few seconds": ("Taking snapshot - this may take a few seconds",
+                                                              "正在截图，可能需要几秒钟"),
+    "plotly:Snapshot succeeded": ("Snapshot succeeded", "截图成功"),
+    # ---- your own data: what is wrong with a file ------------------------------------------------
+    "own.err.size": ("the file has {mb:.1f} MB; the limit is {limit} MB", "文件大小为 {mb:.1f} MB，上限是 {limit} MB"),
+    "own.err.encoding": ("the file is not UTF-8 text; save it as a CSV", "文件不是 UTF-8 文本，请另存为 CSV"),
+    "own.err.empty": ("the file is empty", "文件是空的"),
+    "own.err.columns": ("row {row} has {n} columns ({line!r}); need exactly two: x, y",
+                        "第 {row} 行有 {n} 列（{line!r}）；需要恰好两列：x, y"),
+    "own.err.number": ("row {row} ({line!r}) is not two numbers", "第 {row} 行（{line!r}）不是两个数字"),
+    "own.err.shape": ("need points of shape (n, 2), got {shape}", "需要形状为 (n, 2) 的点，实际为 {shape}"),
+    "own.err.finite": ("some values are not finite numbers (NaN or infinity)", "有些值不是有限的数（NaN 或无穷大）"),
+    "own.err.count": ("{n} points; need {lo} to {hi}", "共 {n} 个点；需要 {lo} 到 {hi} 个"),
     # ---- errors --------------------------------------------------------------------------------
     "err.run_missing": ("Run {run} was not found in the runs folder.", "在运行文件夹中找不到训练 {run}。"),
     "err.generic": ("Something went wrong: {msg}", "出错了：{msg}"),

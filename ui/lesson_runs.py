@@ -6,7 +6,8 @@ run of each kind is kept per browser in ``st.session_state["lesson.<kind>"]``.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 

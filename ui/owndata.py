@@ -14,46 +14,60 @@ import numpy as np
 from gan_core import store
 from gan_core.data import load_dataset
 
+from .i18n import t
+
 MAX_BYTES = 2 * 2**20   # upload size limit
 MAX_POINTS = 100_000
 MIN_POINTS = 16
 
 
+class PointsError(ValueError):
+    """What is wrong with a student's points, as an i18n key and its values: ``str()`` gives the English text
+    (tests, logs), ``.text()`` the page's language."""
+
+    def __init__(self, key: str, **values: object):
+        self.key, self.values = key, values
+        super().__init__(t(key, "en", **values))
+
+    def text(self) -> str:
+        return t(self.key, **self.values)
+
+
 def parse_points(raw: bytes) -> np.ndarray:
-    """CSV bytes -> ``(n, 2)`` float32. Raises ValueError naming what is wrong (size, columns, values)."""
+    """CSV bytes -> ``(n, 2)`` float32. Raises ``PointsError`` (a ValueError) naming what is wrong."""
     if len(raw) > MAX_BYTES:
-        raise ValueError(f"the file has {len(raw) / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB")
+        raise PointsError("own.err.size", mb=len(raw) / 2**20, limit=MAX_BYTES // 2**20)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValueError("the file is not UTF-8 text; save it as a CSV") from None
+        raise PointsError("own.err.encoding") from None
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
-        raise ValueError("the file is empty")
+        raise PointsError("own.err.empty")
     sep = next((s for s in (",", ";", "\t") if s in lines[0]), None)
     rows = []
     for i, line in enumerate(lines):
         cells = [c.strip().strip('"') for c in (line.split(sep) if sep else line.split())]
         if len(cells) != 2:
-            raise ValueError(f"row {i + 1} has {len(cells)} columns ({line[:40]!r}); need exactly two: x, y")
+            raise PointsError("own.err.columns", row=i + 1, n=len(cells), line=line[:40])
         try:
             rows.append((float(cells[0]), float(cells[1])))
         except ValueError:
             if i == 0:
                 continue  # a header row
-            raise ValueError(f"row {i + 1} ({line[:40]!r}) is not two numbers") from None
+            raise PointsError("own.err.number", row=i + 1, line=line[:40]) from None
     return check_points(np.asarray(rows, dtype=np.float64).reshape(-1, 2))
 
 
 def check_points(points: np.ndarray) -> np.ndarray:
-    """``(n, 2)`` finite points, ``MIN_POINTS <= n <= MAX_POINTS``, as float32; ValueError otherwise."""
+    """``(n, 2)`` finite points, ``MIN_POINTS <= n <= MAX_POINTS``, as float32; ``PointsError`` otherwise."""
     pts = np.asarray(points, dtype=np.float64)
     if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ValueError(f"need points of shape (n, 2), got {pts.shape}")
+        raise PointsError("own.err.shape", shape=pts.shape)
     if not np.isfinite(pts).all():
-        raise ValueError("some values are not finite numbers (NaN or infinity)")
+        raise PointsError("own.err.finite")
     if not MIN_POINTS <= len(pts) <= MAX_POINTS:
-        raise ValueError(f"{len(pts)} points; need {MIN_POINTS} to {MAX_POINTS}")
+        raise PointsError("own.err.count", n=len(pts), lo=MIN_POINTS, hi=MAX_POINTS)
     return pts.astype(np.float32)
 
 

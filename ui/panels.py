@@ -10,11 +10,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from gan_core.config import POINT_DATASETS
+
 from . import charts, state
-from .components.plotly_live import live_chart
+from .components.plotly_live import live_chart, zoom_of
 from .i18n import current_lang, t
 
 REFRESH_S = float(os.environ.get("GAN_UI_REFRESH", "1.0"))  # live panels redraw this often (1-2 per second)
+FIRST_S = 0.5  # while a run has no point yet: poll twice as often, so its first point shows at once
 TRAIN_POINTS = 600  # per trace on the Train page's small chart (the browser redraws it every second)
 
 
@@ -26,7 +29,11 @@ def flash() -> None:
 
 
 def run_buttons(sess, config, config_error: str | None) -> None:
-    """Start / Pause / Resume / Stop, and Step (D, G or both; n iterations)."""
+    """Start / Pause / Resume / Stop, and Step (D, G or both; n iterations).
+
+    Drawn with the page, not in the live fragment (they would cost a dozen widgets per second): the fragment
+    reruns the page whenever the run's phase (``_phase``) changes, so they always follow the run's state.
+    """
     mine, active = state.owns(sess), state.is_active(sess)
     snap = sess.snapshot() if sess is not None else None
     cols = st.columns(4)
@@ -37,9 +44,10 @@ def run_buttons(sess, config, config_error: str | None) -> None:
         else:
             new = state.start_run(config)
             st.session_state["flash"] = ("success", t("train.started", run=new.run_id))
+            state.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
         st.rerun()
     can = mine and active
-    if cols[1].button(t("train.pause"), disabled=not (can and snap.state == "running"), width="stretch",
+    if cols[1].button(t("train.pause"), disabled=not (can and snap.state != "paused"), width="stretch",
                       key="btn_pause"):
         sess.pause()
         st.rerun()
@@ -48,10 +56,11 @@ def run_buttons(sess, config, config_error: str | None) -> None:
         sess.resume()
         st.rerun()
     if cols[3].button(t("train.stop"), disabled=not can, width="stretch", key="btn_stop"):
-        sess.stop(wait=False)
+        sess.stop(wait=True, timeout=1.0)  # it ends within a step or two: the page shows "stopped" at once
         st.rerun()
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-    part = c1.segmented_control(t("train.step_part"), ["both", "d", "g"], default="both", key="step_part",
+    state.keep_choice("step_part", ["both", "d", "g"], "both")  # translated labels
+    part = c1.segmented_control(t("train.step_part"), ["both", "d", "g"], key="step_part",
                                 format_func=lambda p: t(f"part.{p}"))
     n = c2.number_input(t("train.step_n"), 1, 10_000, 1, key="step_n")
     if c3.button(t("train.step"), help=t("train.step_help"), width="stretch", key="btn_step",
@@ -74,58 +83,92 @@ def status_box(info: dict) -> None:
         st.info(t("train.try", hint=info.get("hint") or t("help.lr_d")))
 
 
+def _phase(run_id: str | None, sess) -> tuple:
+    """What the rest of the page depends on: which run, whether it trains (the form locks), whether it is
+    paused (which buttons are on), and whether it has reported yet (the polling rate)."""
+    if sess is None:
+        return (run_id, None)
+    snap = sess.snapshot()
+    active = snap.state in state.ACTIVE
+    return (run_id, active, active and snap.state == "paused", active and not snap.metrics)
+
+
 def live(run_id: str | None, config, config_error: str | None) -> None:
     """Buttons and the live panel of the current run: redrawn every ``REFRESH_S`` while the run is active.
 
-    The buttons live inside the fragment so that they follow the run's state (Pause turns on once it runs).
-    When the run starts or ends, the whole page reruns once, so the knobs lock or unlock.
+    When the run's phase changes (it starts, pauses, reports its first point, ends), the whole page reruns
+    once, so the knobs lock or unlock, the buttons follow and the polling rate changes.
     """
     sess = state.live_session(run_id)
-    on_disk_active = sess is None and run_id is not None and state.status(run_id)["state"] in state.ACTIVE
-    every = REFRESH_S if state.is_active(sess) or on_disk_active else None  # also a command-line run training now
-    st.fragment(run_every=every)(_live_body)(run_id, config, config_error)
-
-
-def _live_body(run_id: str | None, config, config_error: str | None) -> None:
-    sess = state.live_session(run_id)
-    active = state.is_active(sess)
-    if st.session_state.get("drawn_active") not in (None, (run_id, active)):
-        st.session_state["drawn_active"] = (run_id, active)
-        st.rerun()  # the whole page: the form locks (or unlocks) with the run
-    st.session_state["drawn_active"] = (run_id, active)
     run_buttons(sess, config, config_error)
-    if run_id is None:
-        st.info(t("train.no_run"))
-        return
-    if sess is None:
+    on_disk_active = sess is None and run_id is not None and state.status(run_id)["state"] in state.ACTIVE
+    phase = _phase(run_id, sess)
+    every = None
+    if state.is_active(sess) or on_disk_active:  # also a command-line run training now
+        every = FIRST_S if phase[-1] is True else REFRESH_S
+    st.session_state["drawn_phase"] = phase
+    st.fragment(run_every=every)(_live_body)(run_id)
+
+
+def _live_body(run_id: str | None) -> None:
+    # A fixed layout whatever the run's state (a head slot, then the two columns, each with a fixed slot
+    # before its chart): the browser keeps each chart's frame, with its loaded Plotly and the student's zoom,
+    # from the empty charts before Start through the whole run.
+    sess = state.live_session(run_id)
+    if sess is None and run_id is not None:
         disk(run_id)
         return
+    lang = current_lang()
+    head = st.container()
+    left, right = st.columns([1, 1])
+    if sess is None:  # no run yet: empty charts, so Plotly loads while the student reads the page
+        head.info(t("train.no_run"))
+        with left:
+            live_chart(charts.curves_figure({}, ("loss", "dout"), lang=lang, height=520), key="train-curves",
+                       token=("idle", lang))
+        with right:
+            st.container()
+            live_chart(charts.plane_figure(None, None, lang=lang), key="train-plane", fit="square",
+                       token=("idle", lang))
+        return
+    phase = _phase(run_id, sess)
+    changed = st.session_state.get("drawn_phase") != phase
     sess.touch()  # someone watches: the registry does not pause it as idle
-    snap, lang = sess.snapshot(), current_lang()
+    snap = sess.snapshot()
+    with head:
+        _metrics(snap)
+    with left:
+        data = state.series(run_id, max_points=TRAIN_POINTS, zoom=zoom_of("train-curves", run_id))
+        live_chart(lambda: charts.curves_figure(data, ("loss", "dout"), events=sess.events(), lang=lang,
+                                                height=520, revision=run_id), key="train-curves")
+        st.caption(t("curves.empty", n=snap.config.get("log_every", 10)) if len(data.get("step", ())) == 0
+                   else t("train.curves_cap"))
+    with right:
+        top = st.container()
+        with top:
+            view = _scrubbed_view(sess)
+        _draw_view(view, lang, "train-plane", run_id, top, points=snap.config.get("dataset") in POINT_DATASETS)
+    if changed:
+        st.session_state["drawn_phase"] = phase
+        st.rerun()  # after drawing: the first point shows now, the page follows right after
+
+
+def _metrics(snap) -> None:
     if snap.state == "queued":
         st.info(t("train.queued", n=snap.queue_position))
     m = snap.metrics
-    points = snap.config.get("dataset") in ("ring8", "grid25", "spiral", "quadratic", "two_curves", "points")
-    cols = st.columns(6)
-    cols[0].metric(t("train.step_no"), f"{snap.step:,}")
-    cols[1].metric(t("train.sps"), _compact(snap.steps_per_second))
-    cols[2].metric(t("train.points_s" if points else "train.ips"), _compact(snap.images_per_second))
-    cols[3].metric(t("train.dx"), _num(m.get("d_real")), help=t("train.dx_help"))
-    cols[4].metric(t("train.dgz"), _num(m.get("d_fake")), help=t("train.dgz_help"))
-    cols[5].metric(t(f"state.{snap.state}"), "●" if snap.state == "running" else "‖" if snap.state == "paused" else "■")
+    points = snap.config.get("dataset") in POINT_DATASETS
+    with st.container(horizontal=True, gap="medium"):  # one block instead of six columns: fewer deltas
+        st.metric(t("train.step_no"), f"{snap.step:,}")
+        st.metric(t("train.sps"), _compact(snap.steps_per_second))
+        st.metric(t("train.points_s" if points else "train.ips"), _compact(snap.images_per_second))
+        st.metric(t("train.dx"), _num(m.get("d_real")), help=t("train.dx_help"))
+        st.metric(t("train.dgz"), _num(m.get("d_fake")), help=t("train.dgz_help"))
+        st.metric(t(f"state.{snap.state}"),
+                  "●" if snap.state == "running" else "‖" if snap.state == "paused" else "■")
     if snap.progress is not None:
         st.progress(float(snap.progress), text=t("train.progress", done=snap.progress))
-    status_box(state.status(run_id))
-    left, right = st.columns([1, 1])
-    with left:
-        data = state.series(run_id, max_points=TRAIN_POINTS)
-        if len(data.get("step", ())) == 0:
-            st.caption(t("curves.empty", n=snap.config.get("log_every", 10)))
-        live_chart(charts.curves_figure(data, ("loss", "dout"), events=sess.events(), lang=lang, height=520),
-                   key=f"train-curves-{run_id}")
-    with right:
-        view = _scrubbed_view(sess)
-        _draw_view(view, lang, f"train-plane-{run_id}")
+    status_box(state.status(snap.run_id))
 
 
 def _scrubbed_view(sess):
@@ -142,15 +185,19 @@ def _scrubbed_view(sess):
     return sess.view_at(steps.index(step))
 
 
-def _draw_view(view, lang: str, key: str) -> None:
+def _draw_view(view, lang: str, key: str, run_id: str, top, points: bool = True) -> None:
+    """The 2-D plane (or the sample grid) with its title in ``top`` and a caption under it."""
     if view is None:
+        if points:  # the empty plane keeps its place until the first snapshot
+            live_chart(charts.plane_figure(None, None, lang=lang), key=key, fit="square", token=("idle", lang))
         st.caption(t("train.no_view"))
     elif view.kind == "points":
-        st.markdown(f"**{t('train.plane')}** · step {view.step:,}")
-        live_chart(charts.view_figure(view, lang=lang, height=480), key=key)
+        top.markdown(f"**{t('train.plane')}** · {t('train.at_step', n=view.step)}")
+        live_chart(lambda: charts.view_figure(view, lang=lang, revision=run_id), key=key, fit="square",
+                   token=(run_id, view.step, id(view), lang))
         st.caption(t("train.plane_cap"))
     elif view.png is not None:
-        st.markdown(f"**{t('train.samples')}** · step {view.step:,}")
+        top.markdown(f"**{t('train.samples')}** · {t('train.at_step', n=view.step)}")
         st.image(view.png, width="stretch")
         st.caption(t("train.samples_cap"))
 
@@ -166,7 +213,7 @@ def _num(v) -> str:
 def disk(run_id: str) -> None:
     """A run only on disk: its curves and latest samples, read-only; a resume button when it has a checkpoint."""
     info = state.status(run_id)
-    st.info(t("train.disk_run") + f" ({t('state.' + info['state'])}, step {info['step']:,})")
+    st.info(t("train.disk_run") + f" ({t('state.' + info['state'])}, {t('train.at_step', n=info['step'])})")
     status_box(info)
     if info["state"] not in state.ACTIVE and state.has_checkpoint(run_id):
         if st.button(t("train.resume_disk"), key="btn_resume_disk"):
@@ -180,17 +227,18 @@ def disk(run_id: str) -> None:
     lang = current_lang()
     left, right = st.columns(2)
     with left:
-        live_chart(charts.curves_figure(state.series(run_id), ("loss", "dout"), events=state.events(run_id),
-                                        lang=lang, height=520), key=f"disk-curves-{run_id}")
+        data = state.series(run_id, zoom=zoom_of("train-curves", run_id))
+        live_chart(charts.curves_figure(data, ("loss", "dout"), events=state.events(run_id), lang=lang, height=520,
+                                        revision=run_id), key="train-curves")
     with right:
         png = state.latest_samples_png(run_id)
         cfg = state.config_of(run_id)
-        if png is not None and cfg.get("dataset") not in ("ring8", "grid25", "spiral", "quadratic", "two_curves",
-                                                          "points"):
+        if png is not None and cfg.get("dataset") not in POINT_DATASETS:
             st.image(png, width="stretch")
         else:
             try:
-                _draw_view(state.disk_view(run_id), lang, f"disk-plane-{run_id}")
+                _draw_view(state.disk_view(run_id), lang, "train-plane", run_id, st.container(),
+                           points=cfg.get("dataset") in POINT_DATASETS)
             except (ValueError, OSError) as exc:
                 st.error(t("err.generic", msg=exc))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,23 @@ def sync_lang() -> str:
     return lang
 
 
+def keep_choice(key: str, options: list, default: Any) -> Any:
+    """Pin a choice widget's value in session state before the widget is drawn; returns it.
+
+    A selectbox sends its value back as its *label*: after a language switch the old label matches no option
+    and Streamlit hands it to the page as the value (e.g. ``"(your own settings)"`` instead of ``"__custom__"``).
+    Setting the value first makes Streamlit send the option to the browser, which then shows the new label.
+    Widgets pinned this way take no ``index``/``default``/``value`` argument.
+    """
+    value = st.session_state.get(key, default)
+    if value not in options:
+        value = st.session_state.get(f"_kept.{key}", default)
+    if value not in options:
+        value = default
+    st.session_state[key] = st.session_state[f"_kept.{key}"] = value
+    return value
+
+
 def run_list() -> list[dict]:
     """Every run: the ones on disk (newest first), with the live state where this server trains it."""
     runs = store.list_runs(registry().root)
@@ -151,6 +169,15 @@ def start_run(config: Any) -> TrainingSession:
     return sess
 
 
+def wait_first_point(sess: TrainingSession, timeout: float = 1.0) -> bool:
+    """Wait (at most ``timeout`` s, sleeping: the training thread keeps the GIL) until the run has reported its
+    first metrics, so the page drawn right after Start already shows the first point. True when it has."""
+    end = time.monotonic() + timeout
+    while not sess.snapshot().metrics and sess.snapshot().state not in ENDED and time.monotonic() < end:
+        time.sleep(0.02)
+    return bool(sess.snapshot().metrics)
+
+
 def resume_run(run_id: str) -> TrainingSession:
     sess = registry().resume(run_id, owner=browser_id())
     sess.start()
@@ -171,14 +198,42 @@ def downsample(series: dict[str, np.ndarray], max_points: int) -> dict[str, np.n
     return {k: np.asarray(v)[idx] for k, v in series.items()}
 
 
-def series(run_id: str, max_points: int = 2000) -> dict[str, np.ndarray]:
-    """Metric columns (``step`` + metrics) of a live or on-disk run, downsampled to ``max_points`` rows."""
+def series(run_id: str, max_points: int = 2000, zoom: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
+    """Metric columns (``step`` + metrics) of a live or on-disk run, downsampled to ``max_points`` rows.
+
+    ``zoom=(lo, hi)``: the steps a chart is zoomed into also come at full resolution (up to ``max_points``
+    more rows), so a zoomed window of a long run still holds its lines (a 2000-row overview of 100k steps
+    has no row inside a 40-step window).
+    """
     sess = live_session(run_id)
     if sess is not None:
-        return sess.series(max_points=max_points)
-    data = dict(_disk_metrics(str(run_dir(run_id))))
-    data.pop("time", None)
-    return downsample(data, max_points)
+        overview = sess.series(max_points=max_points)
+    else:
+        overview = dict(_disk_metrics(str(run_dir(run_id))))
+        overview.pop("time", None)
+    if zoom is not None and len(overview.get("step", ())):
+        lo, hi = sorted(float(v) for v in zoom)
+        pad = (hi - lo) / 2 + 1  # reach past the edges, so the lines cross them
+        if sess is not None:
+            detail = sess.series(max_points=max_points, steps=(lo - pad, hi + pad))
+        else:
+            keep = (overview["step"] >= lo - pad) & (overview["step"] <= hi + pad)
+            detail = downsample({k: np.asarray(v)[keep] for k, v in overview.items()}, max_points)
+        overview = _merge(downsample(overview, max_points), detail)
+    return downsample(overview, max_points) if zoom is None else overview
+
+
+def _merge(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Rows of both (by step, each step once), sorted; a key missing on one side is NaN there."""
+    steps = np.concatenate([np.asarray(a["step"]), np.asarray(b["step"])])
+    steps, first = np.unique(steps, return_index=True)
+    out = {"step": steps}
+    for key in dict.fromkeys([*a, *b]):
+        if key == "step":
+            continue
+        col = [np.asarray(d[key], dtype=np.float64) if key in d else np.full(len(d["step"]), np.nan) for d in (a, b)]
+        out[key] = np.concatenate(col)[first]
+    return out
 
 
 def events(run_id: str) -> list[dict]:

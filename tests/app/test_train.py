@@ -79,3 +79,22 @@ def test_dataset_change_loads_its_defaults():
     at = open_app(TRAIN)
     set_knob(at, "dataset", "grid25")
     assert at.session_state["form"]["g_hidden"] == [256, 256, 256]
+
+
+def test_a_zoomed_window_comes_at_full_resolution():
+    import numpy as np
+
+    at = tiny(open_app(TRAIN), log_every=1)
+    click(at, "btn_start")
+    sess = _session(at)
+    assert poll(at, lambda: len(sess.series(max_points=10**6)["step"]) >= 200, timeout=60)
+    sess.pause()
+    overview = state.series(sess.run_id, max_points=20)
+    lo = float(overview["step"][5]) + 1
+    hi = lo + 5  # between two rows of the overview (they are ~10 steps apart)
+    assert ((overview["step"] >= lo) & (overview["step"] <= hi)).sum() <= 1
+    zoomed = state.series(sess.run_id, max_points=20, zoom=(lo, hi))
+    inside = (zoomed["step"] >= lo) & (zoomed["step"] <= hi)
+    assert inside.sum() == hi - lo + 1, "every logged step of the window"
+    assert np.isfinite(zoomed["loss_d"][inside]).all() and np.all(np.diff(zoomed["step"]) > 0)
+    assert zoomed["step"][0] == overview["step"][0] and zoomed["step"][-1] >= overview["step"][-1]

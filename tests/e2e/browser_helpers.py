@@ -53,3 +53,80 @@ def start_server(runs: Path, port: int, log: Path) -> subprocess.Popen:
             time.sleep(0.3)
     proc.terminate()
     raise RuntimeError("streamlit did not become healthy in 60 s")
+
+
+# ---- the live Plotly charts (ui/components/plotly_live: one iframe per chart, the figure in #chart) --------
+FIG = """() => { const g = document.getElementById('chart');
+  if (!g || !g._fullData || !g._fullLayout) return null;  // _fullData: the traces, base64 arrays decoded
+  const xa = g._fullLayout.xaxis, r = xa ? xa.range.slice() : null;
+  const inRange = v => Number.isFinite(v) && (!r || (v >= Math.min(r[0], r[1]) && v <= Math.max(r[0], r[1])));
+  const fake = g._fullData.find(d => d.name === 'fake' || d.name === '生成样本');
+  // drawn lines: SVG paths of line traces with at least one segment ("M x,y L x,y ...")
+  const lines = Array.from(g.querySelectorAll('path.js-line')).filter(p => /L/.test(p.getAttribute('d') || ''));
+  return {n: g._fullData.map(d => d.x ? d.x.length : 0), sub: !!g.layout.xaxis2,
+          fin: g._fullData.map(d => d.x ? Array.from(d.x).filter(inRange).length : 0), lines: lines.length,
+          range: r, auto: g.layout.xaxis ? g.layout.xaxis.autorange : null, rev: g.layout.uirevision,
+          shapes: (g.layout.shapes || []).length, notes: (g.layout.annotations || []).map(a => a.text),
+          renders: +(document.body && document.body.dataset.renders || 0), height: g._fullLayout.height,
+          plot: [g._fullLayout._size.w, g._fullLayout._size.h],
+          fake: fake ? Array.from(fake.x).slice(0, 8) : null}; }"""
+
+
+def charts(pg):
+    """``[(frame, info)]`` of every live Plotly chart on the page (``info``: see ``FIG``)."""
+    out = []
+    pg.wait_for_timeout(1)  # let Playwright process frame events (time.sleep alone never updates pg.frames)
+    for frame in pg.frames:
+        if "plotly_live" in frame.url:
+            try:
+                info = frame.evaluate(FIG)
+            except Exception:  # noqa: BLE001 - a frame being replaced
+                continue
+            if info:
+                out.append((frame, info))
+    return out
+
+
+def chart(pg, curves: bool, tries: int = 20):
+    """``(frame, info)`` of the curves chart (``curves``, it has subplots) or of the 2-D plane."""
+    for _ in range(tries):
+        found = [c for c in charts(pg) if c[1]["sub"] == curves]
+        if found:
+            return found[0]
+        pg.wait_for_timeout(250)
+    return None, {}
+
+
+def wait_for(cond, timeout=30.0, every=0.1):
+    """Poll ``cond()`` until it is truthy (returned) or ``timeout`` s have passed (then its last value)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        value = cond()
+        if value:
+            return value
+        time.sleep(every)
+    return cond()
+
+
+def charts_ready(pg, timeout=90.0) -> bool:
+    """The Train page's two charts (drawn empty before any run) have loaded Plotly and drawn once."""
+    return bool(wait_for(lambda: chart(pg, True, 1)[1].get("renders", 0) >= 1
+                         and chart(pg, False, 1)[1].get("renders", 0) >= 1, timeout))
+
+
+def first_point(pg, before_rev, timeout=60.0) -> bool:
+    """The curves chart shows a new run (another ``uirevision``) with at least one finite point."""
+    def ok():
+        info = chart(pg, True, 1)[1]
+        return info.get("rev") not in (None, before_rev) and sum(info.get("fin", [0])) > 0
+    return bool(wait_for(ok, timeout, every=0.05))
+
+
+def drag_zoom(pg, frame, x_from=0.3, x_to=0.7, y=0.3):
+    """A horizontal drag on the first subplot of ``frame``'s chart: zooms the steps only."""
+    box = frame.locator(".nsewdrag").first.bounding_box()
+    x0, y0 = box["x"] + box["width"] * x_from, box["y"] + box["height"] * y
+    pg.mouse.move(x0, y0)
+    pg.mouse.down()
+    pg.mouse.move(box["x"] + box["width"] * x_to, y0 + 3, steps=6)
+    pg.mouse.up()

@@ -2,54 +2,9 @@
 import time
 
 import pytest
-from browser_helpers import SHOTS
+from browser_helpers import SHOTS, chart, charts_ready, drag_zoom, first_point, wait_for
 
 pytestmark = pytest.mark.e2e
-
-FIG = """() => { const g = document.getElementById('chart');
-  if (!g || !g._fullData) return null;  // _fullData: the traces with their base64 arrays decoded
-  const fake = g._fullData.find(d => d.name === 'fake' || d.name === '生成样本');
-  return {n: g._fullData.map(d => d.x ? d.x.length : 0), sub: !!g.layout.xaxis2,
-          range: g.layout.xaxis && g.layout.xaxis.range ? Array.from(g.layout.xaxis.range) : null,
-          auto: g.layout.xaxis ? g.layout.xaxis.autorange : null, shapes: (g.layout.shapes || []).length,
-          notes: (g.layout.annotations || []).map(a => a.text),
-          renders: +(document.body && document.body.dataset.renders || 0),
-          fake: fake ? Array.from(fake.x).slice(0, 8) : null}; }"""
-
-
-def charts(pg):
-    """``[(frame, info)]`` of every live Plotly chart on the page."""
-    out = []
-    pg.wait_for_timeout(1)  # let Playwright process frame events (time.sleep alone never updates pg.frames)
-    for frame in pg.frames:
-        if "plotly_live" in frame.url:
-            try:
-                info = frame.evaluate(FIG)
-            except Exception:  # noqa: BLE001 - a frame being replaced
-                continue
-            if info:
-                out.append((frame, info))
-    return out
-
-
-def chart(pg, curves: bool):
-    """``(frame, info)`` of the curves chart (``curves``) or of the plane; retried while frames are replaced."""
-    for _ in range(20):
-        found = [c for c in charts(pg) if c[1]["sub"] == curves]
-        if found:
-            return found[0]
-        pg.wait_for_timeout(250)
-    return None, {}
-
-
-def wait_for(cond, timeout=30.0, every=0.25):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = cond()
-        if value:
-            return value
-        time.sleep(every)
-    return cond()
 
 
 def _zoom(pg):
@@ -58,12 +13,52 @@ def _zoom(pg):
     return info.get("range") if info.get("auto") is False else None
 
 
+def _zoom_kept_and_drawn(pg, frame, name, min_lines):
+    """Zoom into the curves, let the chart update twice, and check that the zoom stayed and the lines are drawn
+    inside it (an empty zoomed window once passed a range-only check)."""
+    drag_zoom(pg, frame)
+    zoomed = wait_for(lambda: _zoom(pg), 10)
+    assert zoomed, "the drag did not zoom"
+    renders = chart(pg, True)[1].get("renders", 0)
+    assert wait_for(lambda: chart(pg, True)[1].get("renders", 0) >= renders + 2, timeout=30), "no more updates"
+    after = chart(pg, True)[1]
+    assert after["range"] == pytest.approx(zoomed, rel=1e-6), "the zoom was reset by an update"
+    assert min(after["fin"]) >= 2, f"traces without points inside the zoomed steps {zoomed}: {after['fin']}"
+    assert after["lines"] >= min_lines, f"only {after['lines']} lines drawn in the zoomed window"
+    shot(pg, name)
+
+
 def metric(pg, i=0) -> str:
     return pg.locator('[data-testid="stMetricValue"]').nth(i).inner_text()
 
 
+def no_exception(pg):
+    assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator(
+        '[data-testid="stException"]').first.inner_text()
+
+
 def shot(pg, name):
     pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def stop(pg, label="Stop", stopped="stopped"):
+    """Press Stop and see the stopped state promptly (it also frees the training slot for the next test)."""
+    t0 = time.time()
+    pg.get_by_role("button", name=label, exact=True).click()
+    pg.get_by_text(stopped, exact=True).first.wait_for(timeout=15_000)
+    return time.time() - t0
+
+
+def start(pg):
+    """Press Start on the Train page (its empty charts loaded first); seconds until the first point shows."""
+    start_button = pg.get_by_role("button", name="Start", exact=True)
+    start_button.wait_for(timeout=60_000)
+    assert charts_ready(pg), "the empty charts were not drawn before Start"
+    before = chart(pg, True)[1].get("rev")
+    t0 = time.time()
+    start_button.click()
+    assert first_point(pg, before), "no point on the loss curve"
+    return time.time() - t0
 
 
 def test_every_page_opens(page, server):
@@ -71,7 +66,7 @@ def test_every_page_opens(page, server):
                                ("own-data", "Your own data", "Train on these points"),
                                ("step", "One step, slowly", "Run one iteration in slow motion")):
         page.goto(f"{server['url']}/{path}?lang=en")
-        page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
+        page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
         if ready:
             page.get_by_role("button", name=ready, exact=True).wait_for(timeout=30_000)
         assert "Traceback" not in page.content()
@@ -80,44 +75,27 @@ def test_every_page_opens(page, server):
 
 def test_live_run(page, server):
     page.goto(f"{server['url']}/?lang=en")
-    start = page.get_by_role("button", name="Start", exact=True)
-    start.wait_for(timeout=30_000)
-    t0 = time.time()
-    start.click()
-    # the first point on the curve (within 3 s on a laptop CPU; the bound here allows a loaded CI machine)
-    first = wait_for(lambda: chart(page, True)[1].get("n", [0])[0] > 0, timeout=60)
-    first_point_s = time.time() - t0
-    print(f"\nStart -> first point on the curve: {first_point_s:.2f} s")
-    assert first, "no point on the loss curve"
-    n1 = chart(page, True)[1].get("n", [0])[0]
+    first_point_s = start(page)
+    print(f"\nStart -> first point on the curve: {first_point_s:.2f} s")  # bench/ui_overhead.py measures it
+    n1 = chart(page, True)[1]["n"][0]
     fake1 = wait_for(lambda: chart(page, False)[1].get("fake"))
     assert wait_for(lambda: chart(page, True)[1].get("n", [0])[0] > n1), "the curve does not grow"
-    assert wait_for(lambda: chart(page, False)[1].get("fake") != fake1), "the samples do not change"
+    assert wait_for(lambda: chart(page, False)[1].get("fake") != fake1, 60), "the samples do not change"
+    plane = chart(page, False)[1]
+    assert plane["plot"][0] > 250 and abs(plane["plot"][0] - plane["plot"][1]) <= 0.05 * plane["plot"][0], (
+        f"the 2-D plane should fill its column, square: plot area {plane['plot']}")
     shot(page, "train-running")
 
-    # zoom into the loss curve, then check the zoom survives two updates
-    frame, info = chart(page, True)
-    box = frame.locator(".nsewdrag").first.bounding_box()
-    x0, y0 = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    page.mouse.move(x0 + box["width"] * 0.4, y0 + 3, steps=6)  # a horizontal drag zooms the steps only
-    page.mouse.up()
-    zoomed = wait_for(lambda: _zoom(page), 5)
-    assert zoomed, "the drag did not zoom"
-    renders = chart(page, True)[1].get("renders", 0)
-    updated = wait_for(lambda: chart(page, True)[1].get("renders", 0) >= renders + 2, timeout=20)
-    assert updated, "the chart stopped updating"
-    after = chart(page, True)[1]
-    assert after["range"] == pytest.approx(zoomed, rel=1e-6), "the zoom was reset by an update"
-    shot(page, "train-zoom-kept")
-    frame.locator(".nsewdrag").first.dblclick()  # back to autoscale
+    # zoom into the loss curve: the zoom survives updates and the lines are drawn inside it
+    assert wait_for(lambda: chart(page, True)[1].get("n", [0])[0] >= 12, 60)
+    _zoom_kept_and_drawn(page, chart(page, True)[0], "train-zoom-kept", min_lines=4)
+    chart(page, True)[0].locator(".nsewdrag").first.dblclick()  # back to autoscale
 
     # change the learning rate live: the marker appears on the curves
     slider = page.get_by_role("slider").first
     slider.focus()
     page.keyboard.press("ArrowRight")
-    assert wait_for(lambda: chart(page, True)[1].get("shapes", 0) >= 1, timeout=20), "no marker for the change"
+    assert wait_for(lambda: chart(page, True)[1].get("shapes", 0) >= 1, timeout=30), "no marker for the change"
     assert any("lr_g" in n for n in chart(page, True)[1].get("notes", []))
     shot(page, "train-lr-marker")
 
@@ -129,33 +107,45 @@ def test_live_run(page, server):
     assert metric(page) == s1, "the step moved while paused"
     shot(page, "train-paused")
 
-    # 简体中文
+    # 简体中文: every label follows, the preset box included (its label once stayed English, then broke it)
     page.get_by_text("简体中文", exact=True).first.click()
     page.get_by_role("heading", name="训练").first.wait_for(timeout=15_000)
     assert page.get_by_role("button", name="开始", exact=True).count() == 1
+    preset = page.get_by_role("combobox", name="预设（课程）")
+    assert wait_for(lambda: preset.input_value() == "（自定义设置）", 15), preset.input_value()
+    page.get_by_text("已暂停", exact=True).first.wait_for(timeout=15_000)
+    no_exception(page)
     shot(page, "train-zh")
-    page.get_by_role("button", name="停止", exact=True).click()  # free the training slot for the next test
-    page.get_by_text("已停止", exact=True).first.wait_for(timeout=60_000)
+    print(f"Stop -> stopped shown: {stop(page, '停止', '已停止'):.2f} s")
+    no_exception(page)
 
 
 def test_curves_page_zoom_survives_updates(page, server):
     page.goto(f"{server['url']}/?lang=en")
-    page.get_by_role("button", name="Start", exact=True).click()
-    wait_for(lambda: chart(page, True)[1].get("n", [0])[0] > 0, timeout=60)
+    start(page)
     page.get_by_role("link", name="Live curves").click()
     page.get_by_role("heading", name="Live curves").first.wait_for(timeout=15_000)
-    assert wait_for(lambda: chart(page, True)[1].get("n", [0])[0] > 1, timeout=30)
-    frame, _ = chart(page, True)
-    box = frame.locator(".nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + 40, box["y"] + 30)
-    page.mouse.down()
-    page.mouse.move(box["x"] + 40 + box["width"] * 0.4, box["y"] + 33, steps=6)
-    page.mouse.up()
-    zoomed = wait_for(lambda: _zoom(page), 5)
-    renders = chart(page, True)[1].get("renders", 0)
-    assert zoomed and wait_for(lambda: chart(page, True)[1].get("renders", 0) >= renders + 2, timeout=20)
-    assert chart(page, True)[1]["range"] == pytest.approx(zoomed, rel=1e-6)
-    shot(page, "curves-zoom-kept")
+    assert wait_for(lambda: chart(page, True)[1].get("n", [0])[0] >= 12, timeout=60)
+    _zoom_kept_and_drawn(page, chart(page, True)[0], "curves-zoom-kept", min_lines=8)
+    page.get_by_role("link", name="Train").click()
+    stop(page)
+
+
+def _stroke(pg, box, cx, cy):
+    pg.mouse.move(box["x"] + cx * box["width"], box["y"] + cy * box["height"])
+    pg.mouse.down()
+    for i in range(12):
+        pg.mouse.move(box["x"] + (cx + 0.01 * i) * box["width"], box["y"] + (cy + 0.008 * i) * box["height"])
+    pg.mouse.up()
+
+
+def _drawn(pg) -> int:
+    """The count in the page's caption "N points drawn." (what Python received), 0 before any."""
+    caption = pg.get_by_text("points drawn").first
+    if not caption.count():
+        return 0
+    words = caption.inner_text().split()
+    return int(words[0]) if words and words[0].isdigit() else 0
 
 
 def test_draw_points_train_on_them_and_slow_motion(page, server):
@@ -164,20 +154,17 @@ def test_draw_points_train_on_them_and_slow_motion(page, server):
     canvas = page.locator("canvas").first
     canvas.wait_for(timeout=15_000)
     box = canvas.bounding_box()
-    for cx, cy in ((0.3, 0.3), (0.7, 0.6)):  # two strokes: two clouds
-        page.mouse.move(box["x"] + cx * box["width"], box["y"] + cy * box["height"])
-        page.mouse.down()
-        for i in range(12):
-            page.mouse.move(box["x"] + (cx + 0.01 * i) * box["width"], box["y"] + (cy + 0.008 * i) * box["height"])
-        page.mouse.up()
-    page.get_by_text("points drawn").filter(has_not_text=" 0 points").first.wait_for(timeout=15_000)
+    _stroke(page, box, 0.3, 0.3)  # two strokes: two clouds; each one reruns the page, so wait for it
+    first = wait_for(lambda: _drawn(page), 30)
+    assert first, "the first stroke did not reach Python"
+    _stroke(page, box, 0.7, 0.6)
+    assert wait_for(lambda: _drawn(page) > first, 30), "the second stroke did not reach Python"
     shot(page, "own-data-drawn")
     page.get_by_role("button", name="Train on these points", exact=True).click()
     page.get_by_role("heading", name="Train").first.wait_for(timeout=30_000)
-    assert wait_for(lambda: chart(page, False)[1].get("fake"), timeout=120), "no plane for the drawn points"
+    assert wait_for(lambda: chart(page, False)[1].get("fake"), timeout=60), "no plane for the drawn points"
     shot(page, "own-data-training")
-    page.get_by_role("button", name="Stop", exact=True).click()
-    page.get_by_text("stopped", exact=True).first.wait_for(timeout=60_000)
+    stop(page)
 
     page.get_by_role("link", name="One step, slowly").click()
     page.get_by_role("button", name="Run one iteration in slow motion", exact=True).click()

@@ -16,7 +16,10 @@ from typing import Any
 
 import numpy as np
 import plotly
+import streamlit as st
 import streamlit.components.v1 as components
+
+from ...i18n import T, current_lang, t
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
 
@@ -32,14 +35,47 @@ _ensure_plotly_js()
 _component = components.declare_component("plotly_live", path=str(FRONTEND))
 
 
-def live_chart(fig: Any, key: str, config: dict | None = None) -> None:
-    """Draw ``fig`` (a figure dict or a plotly Figure) in the in-place chart named ``key``; later calls update it."""
-    if not isinstance(fig, dict):
-        fig = fig.to_plotly_json()
-    spec = json.dumps(_typed(fig), allow_nan=False, default=str)
-    layout = fig["layout"]
-    height = int(layout["height"] or 400)
-    _component(spec=spec, height=height, config=config or {}, key=key, default=None)
+def live_chart(fig: Any, key: str, config: dict | None = None, *, fit: str | None = None,
+               token: Any = None) -> None:
+    """Draw ``fig`` in the in-place chart named ``key``; later calls with the same key update it.
+
+    Args:
+        fig: a figure dict, a plotly Figure, or a function returning one (called only when needed, see token).
+        fit: "square": the chart's height follows its width so x and y units are equally long (2-D planes).
+        token: any hashable naming the figure's content (e.g. the snapshot's step): while it stays the same, the
+            figure is neither rebuilt nor re-encoded (the live panels redraw every second; a 2-D view changes
+            only every ``snapshot_every`` steps).
+    """
+    cache = st.session_state.setdefault("_live_chart_specs", {})
+    hit = cache.get(key)
+    if token is not None and hit is not None and hit[0] == token:
+        spec, height = hit[1], hit[2]
+    else:
+        fig = fig() if callable(fig) else fig
+        if not isinstance(fig, dict):
+            fig = fig.to_plotly_json()
+        spec = json.dumps(_typed(fig), allow_nan=False, default=str)
+        height = int(fig["layout"].get("height") or 400)
+        if token is not None:
+            cache[key] = (token, spec, height)
+    _component(spec=spec, height=height, config=config or {}, fit=fit, locale=_locale(), key=key, default=None)
+
+
+def zoom_of(key: str, revision: str) -> tuple[float, float] | None:
+    """The steps range the student zoomed the chart ``key`` into, while it shows ``revision``; else None."""
+    value = st.session_state.get(key)
+    if isinstance(value, dict) and value.get("rev") == revision and value.get("range"):
+        lo, hi = value["range"]
+        return float(lo), float(hi)
+    return None
+
+
+def _locale() -> dict | None:
+    """Plotly's own texts (modebar tooltips, "Double-click to zoom back out") in the page's language."""
+    lang = current_lang()
+    if lang == "en":
+        return None
+    return {"name": f"gan-{lang}", "dictionary": {k[7:]: t(k, lang) for k in T if k.startswith("plotly:")}}
 
 
 def _typed(obj: Any) -> Any:
