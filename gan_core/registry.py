@@ -13,8 +13,15 @@ from .session import ENDED, TrainingSession
 
 
 def default_cap() -> int:
-    """How many runs may train at once: one per two CPU cores (at least 1), or 4 on a GPU."""
+    """How many runs may train at once: ``$GAN_MAX_RUNNING`` if set, else one per two CPU cores (at least 1),
+    or 4 on a GPU. Runs past the cap wait in a queue and show their position."""
     import torch
+
+    if os.environ.get("GAN_MAX_RUNNING"):
+        value = os.environ["GAN_MAX_RUNNING"]
+        if not value.isdigit() or not 1 <= int(value) <= 256:
+            raise ValueError(f"GAN_MAX_RUNNING={value!r} is not allowed; give an integer from 1 to 256")
+        return int(value)
 
     if torch.cuda.is_available():
         return 4

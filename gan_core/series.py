@@ -64,6 +64,13 @@ class SeriesBuffer:
         keys = names if keys is None else list(keys)
         n = len(steps)
         idx = np.unique(np.r_[np.linspace(0, n - 1, min(n, max_points)).astype(int), n - 1]) if n else []
+        # metrics logged only now and then (evaluations: fid, modes_covered, target accuracy) would mostly fall
+        # between the strided rows and draw no line: keep every row that carries one (strided if too many)
+        for key in keys:
+            have = [i for i, row in enumerate(rows) if key in row]
+            if 0 < len(have) < n:
+                keep = np.asarray(have)[np.linspace(0, len(have) - 1, min(len(have), max_points)).astype(int)]
+                idx = np.union1d(idx, keep)
         out = {"step": np.asarray([steps[i] for i in idx], dtype=np.int64)}
         for key in keys:
             out[key] = np.asarray([rows[i].get(key, np.nan) for i in idx], dtype=np.float64)

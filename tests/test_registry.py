@@ -64,3 +64,15 @@ def test_idle_owned_runs_pause_and_cli_runs_do_not(runs_dir):
     assert headless.snapshot().state == "running"
     assert any(e["kind"] == "idle_pause" for e in owned.events())
     reg.stop_all()
+
+
+def test_cap_from_environment(monkeypatch):
+    from gan_core.registry import default_cap
+
+    monkeypatch.setenv("GAN_MAX_RUNNING", "3")
+    assert default_cap() == 3
+    monkeypatch.setenv("GAN_MAX_RUNNING", "lots")
+    import pytest
+
+    with pytest.raises(ValueError, match="GAN_MAX_RUNNING='lots'"):
+        default_cap()

@@ -38,7 +38,8 @@ def free_port() -> int:
 
 
 def start_server(runs: Path, port: int, log: Path) -> subprocess.Popen:
-    env = dict(os.environ, GAN_RUNS_DIR=str(runs), PYTHONUNBUFFERED="1")
+    # several tests leave a run training on the shared server: a cap of 1 (2 cores) would queue the next one
+    env = dict(os.environ, GAN_RUNS_DIR=str(runs), PYTHONUNBUFFERED="1", GAN_MAX_RUNNING="3")
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
            str(port), "--server.address", "127.0.0.1"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
