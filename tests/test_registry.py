@@ -1,22 +1,15 @@
 import threading
 import time
 
+from waiting import wait_for
+
 from gan_core.config import TrainConfig
 from gan_core.registry import RunRegistry
 
 
 def cfg(**kw):
-    return TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=200, batch_size=16, loss="nonsaturating",
-                                   d_steps=1, **kw)
-
-
-def wait_for(predicate, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+    return TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=200, batch_size=16,
+                                   loss="nonsaturating", d_steps=1, **kw)
 
 
 def test_cap_queues_extra_runs_in_order(runs_dir):

@@ -2,6 +2,7 @@ import math
 import time
 
 import pytest
+from waiting import wait_for
 
 from gan_core import store
 from gan_core.config import TrainConfig
@@ -12,15 +13,6 @@ def cfg(**kw):
     base = dict(g_hidden=[16], d_hidden=[16], n_points=500, batch_size=32, log_every=1, snapshot_every=5,
                 loss="nonsaturating", d_steps=1, lr_g=1e-3, lr_d=1e-3)
     return TrainConfig.for_dataset("ring8", **{**base, **kw})
-
-
-def wait_for(predicate, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_start_pause_step_resume_stop(runs_dir):
