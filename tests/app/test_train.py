@@ -42,9 +42,9 @@ def test_live_knob_updates_the_running_session_and_leaves_a_marker():
     at.run()  # the page reruns once the run is active: the form locks its non-live knobs
     assert next(w for w in at.selectbox if w.key == "k.model").disabled
     set_knob(at, "lr_g", 0.005)
+    assert at.success, "the change is confirmed (a one-shot message: check it before any rerun)"
     assert sess.config.lr_g == 0.005
     assert poll(at, lambda: any(e["kind"] == "update" and "lr_g" in e["detail"] for e in sess.events()))
-    assert at.success, "the change is confirmed"
 
 
 def test_bad_value_shows_error_without_exception():
