@@ -67,7 +67,7 @@ class BackgroundEvaluator:
                     self.evaluator = Evaluator(self._data, device=self._device, data_root=self._data_root)
                 cursor = [0]
 
-                def sample(n: int):
+                def sample(n: int, cursor=cursor, fakes=fakes):
                     start = cursor[0]
                     cursor[0] += n
                     return fakes[start:start + n]
