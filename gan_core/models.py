@@ -27,7 +27,8 @@ class MinibatchStd(nn.Module):
     """Appends the mean over features of the batch std (Karras et al. 2018): a collapsed batch has low std."""
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        std = h.std(dim=0, unbiased=False).mean().expand(h.shape[0], 1)
+        # eps inside the root: a dead ReLU unit has zero spread, and sqrt'(0) = inf turns WGAN-GP's penalty to NaN
+        std = (h.var(dim=0, unbiased=False) + 1e-8).sqrt().mean().expand(h.shape[0], 1)
         return torch.cat([h, std], dim=1)
 
 
@@ -145,7 +146,7 @@ class DCGANDiscriminator(nn.Module):
         self.size = size
         width, c_in = cfg.dcgan_width, channels + (1 if self.embed is not None else 0)
         layers: list[nn.Module] = []
-        for i in range(n_down):
+        for _ in range(n_down):
             layers.append(_sn(nn.Conv2d(c_in, width, 4, 2, 1), cfg.spectral_norm))
             layers.append(nn.LeakyReLU(0.2))
             if cfg.dropout_d > 0:

@@ -41,7 +41,7 @@ def test_generator_step_leaves_discriminator_untouched():
     tr = Trainer(tiny())
     before = [p.detach().clone() for p in tr.discriminator.parameters()]
     tr.step(part="g")
-    assert all(torch.equal(a, b) for a, b in zip(before, tr.discriminator.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(before, tr.discriminator.parameters(), strict=True))
     assert all(p.grad is None for p in tr.discriminator.parameters())
 
 
@@ -102,16 +102,18 @@ def test_conditional_needs_labels_and_honours_them():
     assert x.shape == (10, 1, 8, 8)
 
 
-def test_ring8_default_covers_all_modes_quickly():
-    """The default ring8 setup (WGAN-GP) covers the 8 modes within 1,000 steps (the README has the timings)."""
+def test_ring8_default_covers_the_ring_sharply_and_quickly():
+    """The default ring8 setup with the default seed: most samples high quality and nearly every mode within
+    2,000 steps (~12 s of one CPU thread; the old WGAN-GP default had 0.34 high quality there). Seed 0 is the
+    README's one seed of four that holds 6-7 of the 8 modes (7 from step 3,000); seeds 1-3 hold all 8."""
     from gan_core.metrics import mode_stats
 
     tr = Trainer(TrainConfig.for_dataset("ring8"))
-    for _ in range(1000):
+    for _ in range(2000):
         tr.step(sync=False)
     stats = mode_stats(tr.sample(2000, seed=0).numpy(), tr.data.modes.numpy(), tr.data.mode_std)
-    assert stats["modes_covered"] == 8, stats
-    assert stats["hq_fraction"] >= 0.1, stats
+    assert stats["modes_covered"] >= 6, stats
+    assert stats["hq_fraction"] >= 0.6, stats
 
 
 def test_ring8_collapse_preset_drops_modes_the_default_keeps():
@@ -132,3 +134,14 @@ def test_views_for_points_and_images():
     assert v.grad.shape == v.fake.shape
     v = Trainer(tiny("digits", batch_size=16)).view()
     assert v.kind == "images" and v.png.startswith(b"\x89PNG")
+
+
+def test_wgan_gp_with_minibatch_std_stays_finite():
+    """A dead ReLU unit has zero spread over the batch: the std's root needs its eps, or the penalty is NaN."""
+    tr = Trainer(tiny(loss="wgan_gp", minibatch_std=True, d_steps=2))
+    with torch.no_grad():
+        tr.discriminator.body[-2].bias.fill_(-50.0)   # every unit of the last hidden layer dead on the batch
+    for _ in range(5):
+        metrics = tr.step()
+    assert all(math.isfinite(v) for v in metrics.values()), metrics
+    assert all(torch.isfinite(p).all() for p in tr.discriminator.parameters())
