@@ -15,6 +15,7 @@ state.sync_lang()
 PAGES = [  # (file, title key, icon, url path)
     ("pages/train.py", "page.train", ":material/model_training:", "train"),
     ("pages/live_curves.py", "page.curves", ":material/show_chart:", "curves"),
+    ("pages/compare.py", "page.compare", ":material/compare:", "compare-runs"),
     ("pages/own_data.py", "page.own_data", ":material/draw:", "own-data"),
     ("pages/step_explained.py", "page.step", ":material/slow_motion_video:", "step"),
     ("pages/discriminator.py", "page.disc", ":material/scatter_plot:", "features"),

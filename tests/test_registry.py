@@ -69,3 +69,44 @@ def test_cap_from_environment(monkeypatch):
 
     with pytest.raises(ValueError, match="GAN_MAX_RUNNING='lots'"):
         default_cap()
+
+
+def test_a_killed_run_is_listed_interrupted_and_resumes_from_its_checkpoint(runs_dir):
+    """kill -9 of a training process (a laptop lid, an OOM kill): the run stays listed as interrupted, with its
+    metrics, and resumes from its last checkpoint in a new session, not from step 0."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from gan_core import store
+
+    out = runs_dir / "killed"
+    cmd = [sys.executable, "-m", "gan_core", "train", "--set", "dataset=ring8", "--set", "g_hidden=16,16",
+           "--set", "d_hidden=16,16", "--set", "n_points=500", "--set", "batch_size=32", "--set", "threads=1",
+           "--set", "checkpoint_every=50", "--set", "eval_every=1000000", "--steps", "1000000", "--out", str(out)]
+    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=dict(os.environ, GAN_RUNS_DIR=str(runs_dir)))
+    try:
+        ckpt = out / "checkpoints" / "latest.pt"
+        assert wait_for(lambda: ckpt.is_file() and store.read_status(out).get("step", 0) >= 150, timeout=60)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    listed = {r["run_id"]: r for r in store.list_runs(runs_dir)}
+    assert listed["killed"]["status"] == "interrupted"
+    saved = int(store.load_checkpoint(ckpt)["step"])
+    assert saved >= 50 and store.read_metrics(out)["step"][-1] >= saved
+    low_before = int((store.read_metrics(out)["step"] <= saved).sum())
+    reg = RunRegistry(max_running=1)
+    sess = reg.resume("killed").start()
+    try:
+        assert wait_for(lambda: sess.snapshot().state == "running" and sess.snapshot().step > saved + 20, timeout=30)
+    finally:
+        reg.stop_all()
+    assert store.read_status(out)["status"] == "stopped" and store.read_status(out)["step"] > saved + 20
+    # had it restarted from step 0, it would have logged steps at or below the checkpoint's again
+    assert int((store.read_metrics(out)["step"] <= saved).sum()) == low_before

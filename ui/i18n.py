@@ -72,6 +72,30 @@ T: dict[str, tuple[str, str]] = {
     "train.failed": ("The run stopped with an error: {msg}", "训练因错误停止：{msg}"),
     "train.diverged": ("The run diverged: {msg}", "训练发散了：{msg}"),
     "train.try": ("What to try: {hint}", "可以尝试：{hint}"),
+    "alarm.modes": ("**Mode collapse?** Modes covered fell from {best:g} (step {best_step:,}) to {now:g} (step "
+                    "{step:,}).", "**可能出现模式崩溃：**覆盖的模式数从 {best:g}（第 {best_step:,} 步）降到 {now:g}（第 {step:,} 步）。"),
+    "alarm.classes": ("**Mode collapse?** The spread of generated classes fell: class entropy {best:.2f} bits (step "
+                      "{best_step:,}) -> {now:.2f} bits (step {step:,}).",
+                      "**可能出现模式崩溃：**生成样本的类别分布变窄：类别熵从 {best:.2f} 比特（第 {best_step:,} 步）降到 "
+                      "{now:.2f} 比特（第 {step:,} 步）。"),
+    "alarm.lost": ("Vanished since then: {lost}.", "此后消失的：{lost}。"),
+    "alarm.try": ("What to try: a lower generator learning rate; the WGAN-GP loss; minibatch standard deviation in D; "
+                  "more D steps per G step (all live knobs, except minibatch std: start a new run for it).",
+                  "可以尝试：降低生成器学习率；改用 WGAN-GP 损失；在判别器中加入小批量标准差；每次生成器更新前多更新几次判别器"
+                  "（除小批量标准差需新建训练外，都可在训练中调节）。"),
+    "quality.points": ("Quality at step {step:,}: {parts}", "第 {step:,} 步的质量：{parts}"),
+    "quality.modes": ("modes covered {v:g}/{n}", "覆盖模式 {v:g}/{n}"),
+    "quality.hq": ("high quality {v:.0%}", "高质量样本 {v:.0%}"),
+    "quality.js": ("JS {v:.3f} bits", "JS 散度 {v:.3f} 比特"),
+    "quality.fid": ("FID {v:.1f}", "FID {v:.1f}"),
+    "quality.classes": ("classes {v:g}", "类别 {v:g}"),
+    "quality.entropy": ("class entropy {v:.2f} bits", "类别熵 {v:.2f} 比特"),
+    "quality.precision": ("precision {v:.2f}", "精确率 {v:.2f}"),
+    "quality.mode": ("mode", "模式"),
+    "quality.recall": ("recall {v:.2f}", "召回率 {v:.2f}"),
+    "quality.help": ("Measured every eval_every steps in a second thread (definitions: README, Quality). Loss curves "
+                     "do not say whether a GAN is good; these do.",
+                     "每 eval_every 步在另一个线程中计算（定义见 README 的 Quality 部分）。损失曲线不能说明 GAN 好不好，这些指标可以。"),
     "train.samples": ("Generated samples (fixed noise)", "生成样本（固定噪声）"),
     "train.samples_cap": ("The same 64 noise vectors every time: watch each sample being refined.",
                           "每次使用同样的 64 个噪声向量：观察每个样本如何逐渐变好。"),
@@ -610,6 +634,38 @@ T: dict[str, tuple[str, str]] = {
     "aug.col.seed": ("seed", "种子"),
     # ---- attacks page: adversarial examples and adversarial training (lessons 6 and 7; attacks helper) -------
     "page.attacks": ("Adversarial attacks", "对抗攻击"),
+    "page.compare": ("Compare runs", "比较训练"),
+    "compare.intro": ("Pick runs: their quality metrics overlaid on one step axis, a table of final figures, and "
+                      "their sample grids at the same step side by side. Runs trained with other settings on the "
+                      "same data show which knob made the difference.",
+                      "选择几次训练：质量指标画在同一步数轴上，列出最终数值的表格，并在同一步并排显示样本网格。"
+                      "在同一数据上用不同设置训练的几次训练，可以看出是哪个超参数带来了差别。"),
+    "compare.runs": ("Runs", "训练"),
+    "compare.runs_help": ("Up to 8 runs, live or finished.", "最多 8 次训练，进行中或已结束均可。"),
+    "compare.metrics": ("Metrics", "指标"),
+    "compare.pick": ("Pick at least one run (the Train page makes them).", "请至少选择一次训练（在“训练”页面创建）。"),
+    "compare.no_metrics": ("No metrics yet: these runs have not logged any.", "这些训练还没有记录任何指标。"),
+    "compare.no_eval": ("No quality evaluation yet (it runs every eval_every steps): the losses are shown instead.",
+                        "还没有质量评估（每 eval_every 步评估一次）：先显示损失。"),
+    "compare.table": ("Final figures", "最终数值"),
+    "compare.samples": ("Samples at the same step", "同一步的样本"),
+    "compare.step": ("Step", "步数"),
+    "compare.step_help": ("Each run shows its grid saved at this step, or the last one before it.",
+                          "每次训练显示在该步保存的样本网格，若没有则显示之前最近的一张。"),
+    "compare.shown_step": ("{run} · step {step:,}", "{run} · 第 {step:,} 步"),
+    "compare.no_samples": ("{run}: no sample grid saved (2-D runs: their last plane below).",
+                           "{run}：没有保存样本网格（二维数据的训练在下方显示其最后的平面图）。"),
+    "compare.col.run": ("run", "训练"), "compare.col.dataset": ("dataset", "数据集"),
+    "compare.col.model": ("model · loss", "模型 · 损失"), "compare.col.state": ("state", "状态"),
+    "compare.col.steps": ("steps", "步数"), "compare.col.best": ("best {m}", "最佳 {m}"),
+    "compare.m.fid": ("FID", "FID"), "compare.m.kid": ("KID", "KID"),
+    "compare.m.class_entropy": ("class entropy (bits)", "类别熵（比特）"),
+    "compare.m.classes_covered": ("classes drawn", "生成的类别数"),
+    "compare.m.precision": ("precision", "精确率"), "compare.m.recall": ("recall", "召回率"),
+    "compare.m.modes_covered": ("modes covered", "覆盖模式数"), "compare.m.hq_fraction": ("high-quality share", "高质量样本比例"),
+    "compare.m.js": ("JS divergence (bits)", "JS 散度（比特）"), "compare.m.kl": ("KL divergence (bits)", "KL 散度（比特）"),
+    "compare.m.loss_d": ("D loss", "判别器损失"), "compare.m.loss_g": ("G loss", "生成器损失"),
+    "compare.m.d_real": ("D(x)", "D(x)"), "compare.m.d_fake": ("D(G(z))", "D(G(z))"),
     "atk.intro": ("Lesson 6: a tiny, carefully chosen perturbation of an image (an adversarial example) changes what a "
                   "classifier says. Lesson 7: adversarial training makes the classifier robust to it.",
                   "第 6 课：对图像加一个精心选择的微小扰动（对抗样本），就能改变分类器的判断。"

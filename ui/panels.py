@@ -168,7 +168,43 @@ def _metrics(snap) -> None:
                   "●" if snap.state == "running" else "‖" if snap.state == "paused" else "■")
     if snap.progress is not None:
         st.progress(float(snap.progress), text=t("train.progress", done=snap.progress))
+    quality_line = quality_text(snap.evaluation)
+    if quality_line:
+        st.caption(quality_line, help=t("quality.help"))
+    if snap.alarm:
+        st.warning(alarm_text(snap.alarm, snap.config.get("dataset", "")), icon=":material/warning:")
     status_box(state.status(snap.run_id))
+
+
+QUALITY = (("modes_covered", "quality.modes"), ("hq_fraction", "quality.hq"), ("js", "quality.js"),
+           ("fid", "quality.fid"), ("classes_covered", "quality.classes"), ("class_entropy", "quality.entropy"),
+           ("precision", "quality.precision"), ("recall", "quality.recall"))
+
+
+def quality_text(evaluation: dict | None, lang: str | None = None) -> str:
+    """One line with the latest evaluation's figures (those it has), or "" before the first evaluation."""
+    if not evaluation or "step" not in evaluation:
+        return ""
+    n = len(evaluation.get("mode_counts") or ())
+    parts = [t(key, lang, v=float(evaluation[name]), n=n) for name, key in QUALITY
+             if isinstance(evaluation.get(name), (int, float)) and np.isfinite(evaluation[name])]
+    return t("quality.points", lang, step=int(evaluation["step"]), parts=" · ".join(parts)) if parts else ""
+
+
+def alarm_text(alarm: dict, dataset: str = "", lang: str | None = None) -> str:
+    """The collapse warning: the evidence (what fell, from when, which modes or classes vanished) and advice."""
+    from gan_core.config import POINT_DATASETS as points
+    from gan_core.data import CLASS_NAMES
+
+    best_step, step = int(alarm.get("best_step") or 0), int(alarm.get("step") or 0)
+    text = t(f"alarm.{alarm['kind']}", lang, best=alarm["best"], now=alarm["now"], best_step=best_step, step=step)
+    if alarm.get("lost"):
+        classes = CLASS_NAMES.get(dataset, ())
+        names = [f"{t('quality.mode', lang)} {i}" if dataset in points
+                 else f"{i} ({classes[i]})" if i < len(classes) and classes[i] != str(i) else str(i)
+                 for i in alarm["lost"]]
+        text += " " + t("alarm.lost", lang, lost=", ".join(names))
+    return text + "\n\n" + t("alarm.try", lang)
 
 
 def _scrubbed_view(sess):

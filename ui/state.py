@@ -272,8 +272,18 @@ def has_checkpoint(run_id: str) -> bool:
 
 
 def latest_samples_png(run_id: str) -> bytes | None:
-    files = sorted((run_dir(run_id) / "samples").glob("step_*.png"))
-    return files[-1].read_bytes() if files else None
+    steps = sample_steps(run_id)
+    return sample_png(run_id, steps[-1]) if steps else None
+
+
+def sample_steps(run_id: str) -> list[int]:
+    """Steps with a saved sample grid (``samples/step_<step>.png``), ascending."""
+    return sorted(int(p.stem[5:]) for p in (run_dir(run_id) / "samples").glob("step_*.png") if p.stem[5:].isdigit())
+
+
+def sample_png(run_id: str, step: int) -> bytes | None:
+    path = run_dir(run_id) / "samples" / f"step_{int(step):07d}.png"
+    return path.read_bytes() if path.is_file() else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -55,3 +55,15 @@ def click(at: AppTest, key: str) -> AppTest:
     at.button(key=key).click().run()
     assert not at.exception, at.exception
     return at
+
+
+def disk_run(runs_dir, cfg, evaluate: bool = False) -> str:
+    """Train ``cfg`` to its end in the runs folder (not in the page's registry): a run on disk. Without
+    ``evaluate``, no quality evaluation (images would train a feature classifier first)."""
+    from gan_core import TrainingSession, store
+
+    kw = {} if evaluate else {"evaluator_factory": lambda trainer: None}
+    sess = TrainingSession(cfg, run_dir=store.new_run_dir(cfg.dataset, runs_dir), **kw)
+    sess.start()
+    assert sess.wait(120) and sess.snapshot().state == "finished", sess.snapshot()
+    return sess.run_id

@@ -1,19 +1,10 @@
 """The Discriminator page in AppTest: a finished 2-unit run, a wide-feature image run, a live run, 简体中文."""
-from apptest_helpers import open_app, poll
+from apptest_helpers import disk_run, open_app, poll
 
-from gan_core import TrainConfig, TrainingSession, load_preset, store
+from gan_core import TrainConfig, load_preset
 from ui import state
 
 PAGE = "pages/discriminator.py"
-
-
-def disk_run(runs_dir, cfg: TrainConfig) -> str:
-    """Train ``cfg`` to its end in the runs folder (not in the page's registry): a run on disk."""
-    sess = TrainingSession(cfg, run_dir=store.new_run_dir(cfg.dataset, runs_dir),
-                           evaluator_factory=lambda trainer: None)
-    sess.start()
-    assert sess.wait(60) and sess.snapshot().state == "finished"
-    return sess.run_id
 
 
 def quadratic(**kw) -> TrainConfig:

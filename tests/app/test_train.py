@@ -98,3 +98,32 @@ def test_a_zoomed_window_comes_at_full_resolution():
     assert inside.sum() == hi - lo + 1, "every logged step of the window"
     assert np.isfinite(zoomed["loss_d"][inside]).all() and np.all(np.diff(zoomed["step"]) > 0)
     assert zoomed["step"][0] == overview["step"][0] and zoomed["step"][-1] >= overview["step"][-1]
+
+
+def test_collapse_alarm_shows_evidence_and_advice_in_both_languages():
+    """The evaluator's alarm (a real one needs minutes of a collapsing run) reaches the page: what fell, which
+    modes vanished, what to try; the latest evaluation's figures in one line."""
+    at = tiny(open_app(TRAIN))
+    click(at, "btn_start")
+    sess = _session(at)
+    assert poll(at, lambda: sess.snapshot().state == "running")
+    sess.pause()
+    assert poll(at, lambda: sess.snapshot().state == "paused")
+    alarm = {"kind": "modes", "lost": [3, 6], "best": 8, "now": 6, "best_step": 1000, "step": 3000,
+             "message": "2 modes lost"}
+    evaluation = {"step": 3000, "modes_covered": 6.0, "hq_fraction": 0.8, "js": 0.25,
+                  "mode_counts": [100, 90, 80, 0, 100, 90, 0, 100]}
+    sess._publish(alarm=alarm, evaluation=evaluation)
+    at.run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "Mode collapse?" in warning and "from 8 (step 1,000) to 6 (step 3,000)" in warning
+    assert "mode 3, mode 6" in warning and "WGAN-GP" in warning and "minibatch standard deviation" in warning
+    assert any("modes covered 6/8" in c.value and "high quality 80%" in c.value for c in at.caption)
+    click(at, "btn_stop")
+    # the same texts in Chinese (AppTest drops the sidebar's language switch on reruns: call the builders)
+    from ui.panels import alarm_text, quality_text
+    zh = alarm_text(alarm, "ring8", lang="zh")
+    assert "模式崩溃" in zh and "模式 3, 模式 6" in zh and "小批量标准差" in zh and "第 1,000 步" in zh
+    assert "覆盖模式 6/8" in quality_text(evaluation, lang="zh")
+    fashion = alarm_text({**alarm, "kind": "classes", "best": 3.2, "now": 1.1, "lost": [1, 9]}, "fashion_mnist")
+    assert "3.20 bits" in fashion and "1 (Trouser), 9 (Ankle boot)" in fashion

@@ -131,3 +131,64 @@ def drag_zoom(pg, frame, x_from=0.3, x_to=0.7, y=0.3):
     pg.mouse.down()
     pg.mouse.move(box["x"] + box["width"] * x_to, y0 + 3, steps=6)
     pg.mouse.up()
+
+
+# ---- pages: open, wait, read, screenshot ---------------------------------------------------------------------
+MAIN = '[data-testid="stMain"]'
+POINTS = """(name) => { const g = document.getElementById('chart');
+  if (!g || !g._fullData) return -1;
+  const tr = g._fullData.find(d => d.name === name);
+  return tr && tr.x ? Array.from(tr.x).filter(v => v === v && v !== null).length : -1; }"""
+
+
+def settle(pg, seconds=1.0):
+    """Wait until the app stops running (no 'Running...' status) and charts had a moment to draw."""
+    pg.wait_for_timeout(500)
+    wait_for(lambda: pg.locator('[data-testid="stStatusWidget"]').count() == 0, timeout=60)
+    pg.wait_for_timeout(int(seconds * 1000))
+
+
+def open_page(pg, server, path, run=None, lang="en", heading=None):
+    query = f"?lang={lang}" + (f"&run={run}" if run else "")
+    pg.goto(f"{server['url']}/{path}{query}")
+    if heading:
+        pg.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
+    settle(pg)
+
+
+def warm(pg, server):
+    """Open the main page once: on a fresh server a deep link before app.py ever ran would open
+    Streamlit's 'Page not found' dialog (the pages/ folder is also scanned as a v1 multipage app)."""
+    pg.goto(f"{server['url']}/?lang=en")
+    pg.get_by_role("heading", name="Train").first.wait_for(timeout=90_000)
+
+
+def shot(pg, name):
+    """Full height: Streamlit scrolls inside its main block, so grow the viewport to the content first."""
+    height = pg.evaluate(f"() => document.querySelector('{MAIN}').scrollHeight")
+    pg.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 40, 6000))})
+    pg.wait_for_timeout(1500)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    pg.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def text(pg) -> str:
+    return pg.inner_text(MAIN)
+
+
+def no_exception(pg):
+    assert pg.get_by_text("Page not found").count() == 0
+    assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator(
+        '[data-testid="stException"]').first.inner_text()
+
+
+def trace_points(pg, name) -> int:
+    """Points of the trace ``name`` in any live chart of the page (-1 when no chart has it)."""
+    best = -1
+    for frame in pg.frames:
+        if "plotly_live" in frame.url:
+            try:
+                best = max(best, frame.evaluate(POINTS, name))
+            except Exception:  # noqa: BLE001 - a frame being replaced
+                continue
+    return best

@@ -1,14 +1,14 @@
 """The Attacks page in headless Chromium: open it, attack a digit with a larger eps, see the bound and the
 prediction panel update, screenshot (tests/e2e/screenshots/attacks-*.png)."""
 import pytest
-from test_shift_augment_e2e import MAIN, no_exception, open_page, settle, shot, text, trace_points, wait_for, warm
+from browser_helpers import MAIN, no_exception, open_page, settle, shot, text, trace_points, wait_for, warm
 
 pytestmark = pytest.mark.e2e
 
 
 def test_attack_one_digit(page, server):
     warm(page, server)
-    open_page(page, server, "adversarial", "Adversarial attacks")
+    open_page(page, server, "adversarial", heading="Adversarial attacks")
     assert wait_for(lambda: "Largest pixel change" in text(page), timeout=120), "the first attack"
     no_exception(page)
     assert "eps = 0.150" in text(page)

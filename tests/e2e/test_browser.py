@@ -2,7 +2,7 @@
 import time
 
 import pytest
-from browser_helpers import SHOTS, chart, charts_ready, drag_zoom, first_point, wait_for
+from browser_helpers import chart, charts_ready, drag_zoom, first_point, no_exception, shot, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -30,15 +30,6 @@ def _zoom_kept_and_drawn(pg, frame, name, min_lines):
 
 def metric(pg, i=0) -> str:
     return pg.locator('[data-testid="stMetricValue"]').nth(i).inner_text()
-
-
-def no_exception(pg):
-    assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator(
-        '[data-testid="stException"]').first.inner_text()
-
-
-def shot(pg, name):
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def stop(pg, label="Stop", stopped="stopped"):

@@ -6,12 +6,11 @@ import time
 import urllib.request
 
 import pytest
-from browser_helpers import SHOTS
+from browser_helpers import MAIN, SHOTS, no_exception, open_page, settle, shot, wait_for, warm
 
 from gan_core import TrainConfig, TrainingSession, load_preset, store
 
 pytestmark = pytest.mark.e2e
-MAIN = '[data-testid="stMain"]'
 
 
 def _finished(runs, cfg: TrainConfig) -> str:
@@ -32,47 +31,6 @@ def finished(server):
     return {"quadratic": quad, "digits": dig}
 
 
-def wait_for(cond, timeout=30.0, every=0.25):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = cond()
-        if value:
-            return value
-        time.sleep(every)
-    return cond()
-
-
-def warm(pg, server):
-    """Open the main page once: on a fresh server a deep link before app.py ever ran would open
-    Streamlit's 'Page not found' dialog (the pages/ folder is also scanned as a v1 multipage app)."""
-    open_page(pg, server, "", heading=None)
-    pg.get_by_role("heading", name="Train").first.wait_for(timeout=60_000)
-
-
-def open_page(pg, server, path, run=None, lang="en", heading=None):
-    query = f"?lang={lang}" + (f"&run={run}" if run else "")
-    pg.goto(f"{server['url']}/{path}{query}")
-    if heading:
-        pg.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
-    settle(pg)
-
-
-def settle(pg, seconds=1.0):
-    """Wait until the app stops running (no 'Running...' status) and charts had a moment to draw."""
-    pg.wait_for_timeout(500)
-    wait_for(lambda: pg.locator('[data-testid="stStatusWidget"]').count() == 0, timeout=60)
-    pg.wait_for_timeout(int(seconds * 1000))
-
-
-def shot(pg, name):
-    """Full height: Streamlit scrolls inside its main block, so grow the viewport to the content first."""
-    height = pg.evaluate(f"() => document.querySelector('{MAIN}').scrollHeight")
-    pg.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 40, 6000))})
-    pg.wait_for_timeout(1200)
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    pg.set_viewport_size({"width": 1400, "height": 1000})
-
-
 def nav(pg, name):
     """Click a sidebar link once no dialog covers the page (a dialog's text is reported, then closed)."""
     dialog = pg.get_by_role("dialog")
@@ -90,12 +48,6 @@ def nav(pg, name):
 
 def wait_text(pg, *texts, timeout=60):
     return wait_for(lambda: all(t in pg.inner_text(MAIN) for t in texts), timeout=timeout)
-
-
-def no_exception(pg):
-    assert pg.get_by_text("Page not found").count() == 0
-    assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator(
-        '[data-testid="stException"]').first.inner_text()
 
 
 def charts(pg) -> int:

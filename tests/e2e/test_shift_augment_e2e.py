@@ -1,81 +1,15 @@
 """The Distribution shift and Augment pages in headless Chromium: a live DANN run (curves growing, the three
 sections, 简体中文, Stop) and a one-seed augmentation experiment to its results. Screenshots land in
 tests/e2e/screenshots/ (shift-*.png, augment-*.png)."""
-import time
-
 import pytest
-from conftest import SHOTS
+from browser_helpers import MAIN, no_exception, open_page, settle, shot, text, trace_points, wait_for, warm
 
 pytestmark = pytest.mark.e2e
-MAIN = '[data-testid="stMain"]'
-POINTS = """(name) => { const g = document.getElementById('chart');
-  if (!g || !g._fullData) return -1;
-  const tr = g._fullData.find(d => d.name === name);
-  return tr && tr.x ? Array.from(tr.x).filter(v => v === v && v !== null).length : -1; }"""
-
-
-def wait_for(cond, timeout=30.0, every=0.5):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = cond()
-        if value:
-            return value
-        time.sleep(every)
-    return cond()
-
-
-def settle(pg, seconds=1.0):
-    pg.wait_for_timeout(500)
-    wait_for(lambda: pg.locator('[data-testid="stStatusWidget"]').count() == 0, timeout=60)
-    pg.wait_for_timeout(int(seconds * 1000))
-
-
-def shot(pg, name):
-    """Full height: Streamlit scrolls inside its main block, so grow the viewport to the content first."""
-    height = pg.evaluate(f"() => document.querySelector('{MAIN}').scrollHeight")
-    pg.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 40, 6000))})
-    pg.wait_for_timeout(1500)
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    pg.set_viewport_size({"width": 1400, "height": 1000})
-
-
-def text(pg) -> str:
-    return pg.inner_text(MAIN)
-
-
-def no_exception(pg):
-    assert pg.get_by_text("Page not found").count() == 0
-    assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator(
-        '[data-testid="stException"]').first.inner_text()
-
-
-def trace_points(pg, name) -> int:
-    """Points of the trace ``name`` in any live chart of the page (-1 when no chart has it)."""
-    best = -1
-    for frame in pg.frames:
-        if "plotly_live" in frame.url:
-            try:
-                best = max(best, frame.evaluate(POINTS, name))
-            except Exception:  # noqa: BLE001 - a frame being replaced
-                continue
-    return best
-
-
-def open_page(pg, server, path, heading, lang="en"):
-    pg.goto(f"{server['url']}/{path}?lang={lang}")
-    pg.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
-    settle(pg)
-
-
-def warm(pg, server):
-    """A fresh server must run app.py once before a deep link (else Streamlit shows 'Page not found')."""
-    pg.goto(f"{server['url']}/?lang=en")
-    pg.get_by_role("heading", name="Train").first.wait_for(timeout=90_000)
 
 
 def test_distribution_shift_live_run(page, server):
     warm(page, server)
-    open_page(page, server, "shift", "Distribution shift")
+    open_page(page, server, "shift", heading="Distribution shift")
     no_exception(page)
     assert wait_for(lambda: page.locator(f'{MAIN} [data-testid="stImage"] img').count() >= 20), "the preview"
     assert "Press Train" in text(page)
@@ -86,7 +20,9 @@ def test_distribution_shift_live_run(page, server):
     settle(page, 0.3)
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_role("heading", name="3 · Domain-adversarial training (DANN)").wait_for(timeout=120_000)
-    assert wait_for(lambda: trace_points(page, "DANN · target") >= 2, timeout=180), "the target curve"
+    if not wait_for(lambda: trace_points(page, "DANN · target") >= 2, timeout=180):
+        shot(page, "shift-no-target-curve")
+        pytest.fail(f"the target curve: {trace_points(page, 'DANN · target')} points; page: {text(page)[:1500]}")
     first = trace_points(page, "DANN · target")
     assert wait_for(lambda: trace_points(page, "DANN · target") > first, timeout=180), "the curve does not grow"
     assert "of 20,000" in text(page), "the steps slider set the run's length"
@@ -108,7 +44,7 @@ def test_distribution_shift_live_run(page, server):
 
 def test_augment_experiment_to_its_results(page, server):
     warm(page, server)
-    open_page(page, server, "augment", "Augment")
+    open_page(page, server, "augment", heading="Augment")
     no_exception(page)
     thumbs = page.locator(f'{MAIN} [data-testid="stSlider"] input[type="range"]')
     assert thumbs.count() == 4          # labels per class, GAN steps, classifier steps, generated per class

@@ -1,0 +1,81 @@
+"""Compare runs (lesson 5 and any knob experiment): quality metrics overlaid, final figures, samples side by side."""
+import pandas as pd
+import streamlit as st
+
+from gan_core.config import POINT_DATASETS
+from ui import charts, state
+from ui import compare_charts as cc
+from ui.components.plotly_live import live_chart
+from ui.i18n import current_lang, t
+from ui.panels import REFRESH_S
+
+MAX_RUNS, MAX_POINTS = 8, 1500
+QUALITY = [m for m in cc.METRICS if m not in ("loss_d", "loss_g", "d_real", "d_fake")]
+
+st.title(t("page.compare"))
+st.caption(t("compare.intro"))
+lang = current_lang()
+runs = {r["run_id"]: r for r in state.run_list()}
+if not runs:
+    st.info(t("compare.pick"))
+    st.stop()
+default = [r for r in [state.current_run(), *runs] if r in runs][:1] + \
+          [r for r in runs if r != state.current_run()][:2]   # the current run and the two newest others
+chosen = st.multiselect(t("compare.runs"), list(runs), default=list(dict.fromkeys(default)), key="compare_pick",
+                        max_selections=MAX_RUNS, help=t("compare.runs_help"),
+                        format_func=lambda r: f"{r} · {runs[r].get('status', '')}")
+if not chosen:
+    st.info(t("compare.pick"))
+    st.stop()
+active = any(state.status(r)["state"] in state.ACTIVE for r in chosen)
+
+
+@st.fragment(run_every=REFRESH_S * 2 if active else None)
+def metrics_section() -> None:
+    data = {r: state.series(r, max_points=MAX_POINTS) for r in chosen}
+    have = cc.available(list(data.values()))
+    if not have:
+        st.info(t("compare.no_metrics"))
+        return
+    quality = [m for m in have if m in QUALITY]
+    if not quality:
+        st.caption(t("compare.no_eval"))
+    default_metrics = quality[:4] or [m for m in have if m in ("loss_d", "loss_g")]
+    picked = st.multiselect(t("compare.metrics"), have, default=default_metrics, key="compare_metrics",
+                            format_func=lambda m: t(f"compare.m.{m}"))
+    if picked:
+        live_chart(cc.compare_figure([(r, data[r]) for r in chosen], picked, lang=lang,
+                                     revision="-".join(chosen)), key="compare-curves")
+    st.subheader(t("compare.table"))
+    rows = cc.final_rows([(r, state.config_of(r), state.status(r), data[r]) for r in chosen], picked or have, lang)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def samples_section() -> None:
+    st.subheader(t("compare.samples"))
+    steps = {r: state.sample_steps(r) for r in chosen}
+    every = sorted({s for v in steps.values() for s in v})
+    image_runs = [r for r in chosen if steps[r]]
+    if every:
+        common = sorted(set.intersection(*(set(steps[r]) for r in image_runs))) if image_runs else []
+        step = st.select_slider(t("compare.step"), every, value=(common or every)[-1], key="compare_step",
+                                help=t("compare.step_help"))
+    cols = st.columns(min(len(chosen), 4))
+    for i, run in enumerate(chosen):
+        with cols[i % len(cols)]:
+            shown = cc.nearest_at_or_before(steps[run], step) if every else None
+            if shown is not None:
+                st.caption(t("compare.shown_step", run=run[-9:], step=shown))
+                st.image(state.sample_png(run, shown), width="stretch")
+                continue
+            st.caption(t("compare.no_samples", run=run[-9:]))
+            if state.config_of(run).get("dataset") in POINT_DATASETS:
+                sess = state.live_session(run)
+                view = sess.snapshot().view if sess is not None else state.disk_view(run)
+                if view is not None and view.kind == "points":
+                    live_chart(lambda view=view: charts.view_figure(view, lang=lang, height=360, revision=run),
+                               key=f"compare-plane-{i}", fit="square", token=(run, view.step, lang))
+
+
+metrics_section()
+samples_section()

@@ -1,0 +1,64 @@
+"""The Compare page in AppTest: runs on disk overlaid (evaluated 2-D runs and an image run with sample grids),
+the final-figures table, the samples at one step side by side, and the pure helpers behind them."""
+import numpy as np
+from apptest_helpers import disk_run, open_app
+
+from gan_core import TrainConfig
+from ui import compare_charts as cc
+
+PAGE = "pages/compare.py"
+
+
+def ring(**kw) -> TrainConfig:
+    return TrainConfig.for_dataset("ring8", **{**dict(g_hidden=[32, 32], d_hidden=[32, 32], n_points=2000,
+                                                      batch_size=64, max_steps=300, eval_every=100,
+                                                      snapshot_every=100, device="cpu", threads=1), **kw})
+
+
+def digits() -> TrainConfig:
+    return TrainConfig.for_dataset("digits", g_hidden=[32], d_hidden=[32], latent_dim=8, batch_size=32,
+                                   max_steps=40, snapshot_every=10, eval_every=10**6, device="cpu", threads=1)
+
+
+def test_no_runs_says_what_to_do():
+    at = open_app(PAGE)
+    assert at.info and not at.exception
+
+
+def test_two_ring_runs_and_an_image_run(runs_dir):
+    slow = disk_run(runs_dir, ring(lr_g=1e-4, lr_d=1e-4), evaluate=True)
+    fast = disk_run(runs_dir, ring(), evaluate=True)
+    grid = disk_run(runs_dir, digits())
+    at = open_app(PAGE, run=slow)
+    assert not at.exception, at.exception
+    picker = at.multiselect(key="compare_pick")
+    assert picker.value[0] == slow and len(picker.value) == 3        # the current run, then the two newest
+    metrics = at.multiselect(key="compare_metrics")
+    assert "modes covered" in metrics.options and "hq_fraction" in metrics.value   # evaluations come first
+    table = at.dataframe[0].value
+    assert list(table["run"]) == picker.value and len(table) == 3
+    ring_rows = table[table["dataset"] == "ring8"]
+    assert ring_rows["modes covered"].notna().all() and (ring_rows["steps"] == 300).all()
+    assert table[table["run"] == grid]["modes covered"].isna().all()          # no evaluation, no number
+    assert "JS divergence (bits)" in table.columns and "best JS divergence (bits)" in table.columns
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{grid[-9:]} · step 40" in captions                              # the image run's last grid
+    assert f"{fast[-9:]}: no sample grid" in captions                        # 2-D runs: their plane instead
+    at.select_slider(key="compare_step").set_value(20).run()
+    assert f"{grid[-9:]} · step 20" in " ".join(c.value for c in at.caption)
+    picker.set_value([fast]).run()
+    assert len(at.dataframe[0].value) == 1 and not at.exception
+
+
+def test_compare_helpers():
+    a = {"step": np.array([0, 100, 200]), "fid": np.array([np.nan, 40.0, 30.0]), "loss_d": np.ones(3)}
+    b = {"step": np.array([0, 100]), "fid": np.array([np.nan, np.nan]), "loss_d": np.zeros(2)}
+    assert cc.available([a, b]) == ["fid", "loss_d"]
+    fig = cc.compare_figure([("a", a), ("b", b)], ["fid", "loss_d"])
+    assert [d["name"] for d in fig["data"]] == ["a", "b", "a", "b"]
+    assert fig["data"][0]["showlegend"] and not fig["data"][2]["showlegend"] and "yaxis2" in fig["layout"]
+    assert list(fig["data"][0]["y"]) == [40.0, 30.0]                             # NaN rows dropped
+    rows = cc.final_rows([("a", {"dataset": "digits"}, {"state": "finished", "step": 200}, a)], ["fid"])
+    assert rows[0]["FID"] == 30.0 and rows[0]["best FID"] == 30.0 and rows[0]["steps"] == 200
+    assert cc.nearest_at_or_before([10, 20, 30], 25) == 20 and cc.nearest_at_or_before([10, 20], 5) == 10
+    assert cc.nearest_at_or_before([], 5) is None
