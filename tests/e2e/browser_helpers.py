@@ -185,6 +185,8 @@ def no_exception(pg):
 def trace_points(pg, name) -> int:
     """Points of the trace ``name`` in any live chart of the page (-1 when no chart has it)."""
     best = -1
+    pg.wait_for_timeout(1)  # let Playwright process frame events: a chart's iframe that appeared since the last
+    # call is not in pg.frames until it does (polling with time.sleep alone once saw no chart for 3 minutes)
     for frame in pg.frames:
         if "plotly_live" in frame.url:
             try:
