@@ -73,7 +73,7 @@ def samples_section() -> None:
                 sess = state.live_session(run)
                 view = sess.snapshot().view if sess is not None else state.disk_view(run)
                 if view is not None and view.kind == "points":
-                    live_chart(lambda view=view: charts.view_figure(view, lang=lang, height=360, revision=run),
+                    live_chart(lambda view=view, run=run: charts.view_figure(view, lang=lang, height=360, revision=run),
                                key=f"compare-plane-{i}", fit="square", token=(run, view.step, lang))
 
 

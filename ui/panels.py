@@ -251,6 +251,9 @@ def disk(run_id: str) -> None:
     info = state.status(run_id)
     st.info(t("train.disk_run") + f" ({t('state.' + info['state'])}, {t('train.at_step', n=info['step'])})")
     status_box(info)
+    collapses = [e["detail"] for e in state.events(run_id) if e["kind"] == "collapse" and e.get("detail")]
+    if collapses:   # the run's last collapse alarm, as it was shown live
+        st.warning(alarm_text(collapses[-1], state.config_of(run_id).get("dataset", "")), icon=":material/warning:")
     if info["state"] not in state.ACTIVE and state.has_checkpoint(run_id):
         if st.button(t("train.resume_disk"), key="btn_resume_disk"):
             try:

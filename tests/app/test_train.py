@@ -127,3 +127,18 @@ def test_collapse_alarm_shows_evidence_and_advice_in_both_languages():
     assert "覆盖模式 6/8" in quality_text(evaluation, lang="zh")
     fashion = alarm_text({**alarm, "kind": "classes", "best": 3.2, "now": 1.1, "lost": [1, 9]}, "fashion_mnist")
     assert "3.20 bits" in fashion and "1 (Trouser), 9 (Ankle boot)" in fashion
+
+
+def test_a_finished_run_shows_its_last_collapse_alarm(runs_dir):
+    from apptest_helpers import disk_run
+
+    from gan_core import TrainConfig, store
+
+    run = disk_run(runs_dir, TrainConfig.for_dataset("ring8", g_hidden=[16], d_hidden=[16], n_points=500,
+                                                     batch_size=32, max_steps=20, device="cpu", threads=1))
+    with store.RunStore(runs_dir / run) as s:
+        s.log_event(20, "collapse", {"kind": "modes", "lost": [2, 5, 7], "best": 8, "now": 5, "best_step": 10,
+                                     "step": 20})
+    at = open_app(TRAIN, run=run)
+    warning = " ".join(w.value for w in at.warning)
+    assert "from 8 (step 10) to 5 (step 20)" in warning and "mode 2, mode 5, mode 7" in warning
