@@ -30,10 +30,15 @@ def table(run_dir: Path) -> list[dict]:
     if "fid" not in m:
         return []
     t0 = float(m["time"][0]) if len(m["time"]) else 0.0
+    # an evaluation row is logged when its (background) evaluation ends: time it by its step's training row
+    trained = {int(s): float(t) for s, t, loss in zip(m["step"], m["time"], m.get("loss_d", m["time"]), strict=True)
+               if loss == loss}
     rows = []
     for i in range(len(m["step"])):
         if m["fid"][i] == m["fid"][i]:   # not NaN: an evaluation row
-            rows.append({"seconds": round(float(m["time"][i]) - t0, 1), "step": int(m["step"][i]),
+            step = int(m["step"][i])
+            when = trained.get(step, float(m["time"][i]))
+            rows.append({"seconds": round(when - t0, 1), "step": step,
                          **{k: round(float(m[k][i]), 4) for k in KEYS if k in m}})
     return rows
 
