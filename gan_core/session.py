@@ -118,9 +118,15 @@ class TrainingSession:
         """Record an event on the run from outside the training thread (e.g. an idle pause)."""
         self._record(kind, detail)
 
-    def touch(self) -> None:
-        """Mark the run as watched (a page polled it); the registry pauses owned runs nobody watches."""
-        self.last_seen = time.time()
+    def touch(self, viewer: str | None = None) -> None:
+        """Mark the run as watched by its owner (a page polled it); the registry pauses owned runs their owner
+        left. ``viewer``: who polled; a classmate watching through the run's link does not keep it alive."""
+        if viewer is None or not self.owner or viewer == self.owner:
+            self.last_seen = time.time()
+
+    def owner_left(self) -> bool:
+        """Paused because its owner left (an idle pause): another browser may take it over."""
+        return self.snapshot().state == "paused" and any(e["kind"] == "idle_pause" for e in self.events()[-5:])
 
     def set_queue_position(self, position: int) -> None:
         self._publish(queue_position=position)

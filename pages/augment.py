@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from gan_core.augment import ARMS, AugmentConfig, AugmentTrainer, verdict
-from ui import lesson_runs
+from ui import lesson_runs, state
 from ui import shift_charts as sc
 from ui.components.plotly_live import live_chart
 from ui.i18n import current_lang, t
@@ -58,7 +58,7 @@ def live() -> None:
         return
     if lesson_runs.active(sess) != running:
         st.rerun()   # started or ended: the whole page, so the controls lock or unlock
-    sess.touch()
+    sess.touch(state.browser_id())
     snap, cfg = sess.snapshot(), sess.config
     extras = getattr(snap.view, "extras", None) or {}
     phase, done = extras.get("phase", "gan"), extras.get("round", 0)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from gan_core import shift as gs
 from gan_core.dann import DANNTrainer, ShiftConfig, thumbnails
-from ui import lesson_runs
+from ui import lesson_runs, state
 from ui import shift_charts as sc
 from ui.components.plotly_live import live_chart
 from ui.i18n import current_lang, t
@@ -91,7 +91,7 @@ def live() -> None:
         return
     if lesson_runs.active(sess) != running:
         st.rerun()   # started or ended: the whole page, so the controls lock or unlock
-    sess.touch()
+    sess.touch(state.browser_id())
     snap = sess.snapshot()
     st.progress(float(snap.progress or 0.0), text=t("shift.status", step=snap.step, total=sess.config.max_steps,
                                                     state=t(f"state.{snap.state}")))

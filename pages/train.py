@@ -27,7 +27,8 @@ with right:
             st.error(t("train.bad_config", msg=error))
         if state.is_active(sess) and not state.owns(sess):
             st.info(t("train.not_owner"))
-            if st.button(t("train.take_over"), key="btn_take_over"):
+            # watch only: taking over is for a run its owner left (paused as idle), never from a running owner
+            if sess.owner_left() and st.button(t("train.take_over"), key="btn_take_over"):
                 state.take_over(sess)
                 st.rerun()
     panels.live(run, config, error)

@@ -200,7 +200,7 @@ def _live(running: bool) -> None:
         return
     if lesson_runs.active(sess) != running:
         st.rerun()   # started or ended: the whole page, so the buttons and the robust model update
-    sess.touch()
+    sess.touch(state.browser_id())
     snap = sess.snapshot()
     total = sess.config.max_steps or 1
     st.progress(min(1.0, snap.step / total), text=t("atk.status", step=snap.step, total=total,

@@ -48,8 +48,9 @@ T: dict[str, tuple[str, str]] = {
     "part.both": ("D and G", "判别器和生成器"), "part.d": ("D only", "仅判别器"), "part.g": ("G only", "仅生成器"),
     "train.step_help": ("Run exactly this many iterations, then pause: watch one update at a time.",
                         "只运行这么多次迭代然后暂停：一次看一个更新。"),
-    "train.not_owner": ("This run was started in another browser; you are watching it.",
-                        "这个训练是在另一个浏览器中启动的；你正在观看。"),
+    "train.not_owner": ("This run was started in another browser; you are watching it (read-only: only its owner "
+                        "can pause, stop or re-tune it).",
+                        "这个训练是在另一个浏览器中启动的；你正在观看（只读：只有启动者可以暂停、停止或调节它）。"),
     "train.take_over": ("Control it from here", "在这里控制它"),
     "train.started": ("Started run {run}.", "已开始训练 {run}。"),
     "train.bad_config": ("These settings cannot start a run: {msg}", "这些设置无法开始训练：{msg}"),

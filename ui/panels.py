@@ -133,7 +133,7 @@ def _live_body(run_id: str | None) -> None:
         return
     phase = _phase(run_id, sess)
     changed = st.session_state.get("drawn_phase") != phase
-    sess.touch()  # someone watches: the registry does not pause it as idle
+    sess.touch(state.browser_id())  # its owner watches: the registry does not pause it as idle
     snap = sess.snapshot()
     with head:
         _metrics(snap)

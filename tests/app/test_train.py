@@ -142,3 +142,26 @@ def test_a_finished_run_shows_its_last_collapse_alarm(runs_dir):
     at = open_app(TRAIN, run=run)
     warning = " ".join(w.value for w in at.warning)
     assert "from 8 (step 10) to 5 (step 20)" in warning and "mode 2, mode 5, mode 7" in warning
+
+
+def test_a_classmate_watches_but_cannot_stop_or_retune_and_takes_over_only_a_left_run():
+    owner = tiny(open_app(TRAIN))
+    click(owner, "btn_start")
+    sess = _session(owner)
+    assert poll(owner, lambda: sess.snapshot().state == "running")
+    lr = sess.config.lr_g
+    other = open_app(TRAIN, run=sess.run_id)                 # another browser, through the run's link
+    assert any("read-only" in i.value for i in other.info)
+    assert other.button(key="btn_stop").disabled and other.button(key="btn_pause").disabled
+    assert not [b for b in other.button if b.key == "btn_take_over"], "no take-over while the owner trains it"
+    set_knob(other, "lr_g", lr * 10)                          # the classmate's form, not the run
+    assert sess.config.lr_g == lr and sess.snapshot().state == "running"
+    before = sess.last_seen
+    other.run()                                               # watching does not keep the run alive
+    assert sess.last_seen == before
+    assert state.registry().pause_idle(now=sess.last_seen + 10**6) == [sess.run_id]   # the owner left
+    assert poll(other, lambda: sess.owner_left())
+    click(other, "btn_take_over")
+    assert not other.button(key="btn_stop").disabled
+    click(other, "btn_stop")
+    assert sess.wait(10) and sess.snapshot().state == "stopped"
