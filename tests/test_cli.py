@@ -25,6 +25,17 @@ def cli(*args, timeout=180):
     (["train", "--steps", "many"], "--steps"),
     (["sample", "/nonexistent", "--out", "x.npy"], "RUN_DIR"),
     (["fly"], "fly"),
+    (["train", "--set", "lr_d=inf"], "lr_d"),
+    (["train", "--set", "batch_size=1000000"], "batch_size"),
+    (["train", "--set", "g_hidden=16,-3"], "g_hidden"),
+    (["train", "--set", "latent_dim=0"], "latent_dim"),
+    (["train", "--set", "loss=magic"], "loss='magic'"),
+    (["train", "--set", "dataset=folder"], "data_root"),
+    (["train", "--config", "/nonexistent.json"], "/nonexistent.json"),
+    (["sample", "/nonexistent", "--out", "x.npy", "--n", "-5"], "--n"),
+    (["robustness", "--dataset", "digits", "--eps", "-1"], "eps"),
+    (["shift", "--dataset", "digits", "--shift", "nope"], "nope"),
+    (["augment", "--dataset", "digits", "--labels-per-class", "0"], "labels"),
 ])
 def test_bad_input_exits_2_with_one_line(args, needle):
     code, stdout, stderr = cli(*args)
