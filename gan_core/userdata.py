@@ -22,6 +22,24 @@ MAX_PIXELS = 4096 * 4096             # larger images are skipped (decompression 
 _GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F"})
 
 
+def browser_data_root(value: str, roots: list[Path]) -> str:
+    """``value`` as a data_root a browser may use: empty, or a path that resolves (links and ``..`` followed)
+    inside one of ``roots`` (the uploads folder, the data folder, the system datasets). Raises ValueError naming
+    the value and the allowed folders: a student must not read the server's other files through a form."""
+    if not value:
+        return ""
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = roots[0] / path
+    resolved = path.resolve()
+    for root in roots:
+        if resolved == root.resolve() or root.resolve() in resolved.parents:
+            return str(resolved)
+    allowed = ", ".join(str(r) for r in roots)
+    raise ValueError(f"data_root={value!r} is outside the folders this server reads from a browser; allowed: "
+                     f"a path inside {allowed}")
+
+
 def read_points(path: Path) -> Dataset:
     """``points`` dataset from a .csv / .npy file."""
     return _points(path)

@@ -332,3 +332,21 @@ def test_batcher_seeded_and_unlabelled():
     assert torch.equal(xa, b.next()[0]) and not torch.equal(xa, c.next()[0])
     with pytest.raises(ValueError):
         Batcher(torch.empty(0, 2), None, 4)
+
+
+def test_browser_data_root_stays_inside_its_folders(tmp_path):
+    from gan_core.userdata import browser_data_root
+
+    uploads, data = tmp_path / "runs" / "_uploads", tmp_path / "data"
+    (uploads / "mine").mkdir(parents=True)
+    data.mkdir()
+    (tmp_path / "secret").mkdir()
+    (uploads / "escape").symlink_to(tmp_path / "secret")
+    roots = [uploads, data]
+    assert browser_data_root("", roots) == ""
+    assert browser_data_root("mine", roots) == str((uploads / "mine").resolve())      # relative: in uploads
+    assert browser_data_root(str(data / "faces"), roots) == str((data / "faces").resolve())
+    for bad in ("../../secret", str(tmp_path / "secret"), "/etc", "mine/../../../secret", "escape", "~"):
+        with pytest.raises(ValueError, match="outside the folders") as err:
+            browser_data_root(bad, roots)
+        assert repr(bad) in str(err.value) and str(uploads) in str(err.value)

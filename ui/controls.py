@@ -22,6 +22,7 @@ from gan_core.config import (
     list_presets,
     load_preset,
 )
+from gan_core.userdata import browser_data_root
 
 from . import state
 from .i18n import current_lang, t
@@ -89,6 +90,7 @@ def form_config() -> tuple[TrainConfig | None, str | None]:
     """The form as a validated ``TrainConfig``, or ``(None, message)`` naming the bad value."""
     values = dict(form())
     try:
+        values["data_root"] = browser_data_root(values.get("data_root") or "", state.data_roots())
         return TrainConfig.from_dict(values).validate(), None
     except ValueError as exc:
         return None, str(exc)

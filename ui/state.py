@@ -144,6 +144,14 @@ def live_session(run_id: str | None) -> TrainingSession | None:
     return registry().get(run_id) if run_id else None
 
 
+def data_roots() -> list[Path]:
+    """Folders a data_root typed in a browser may point into: the uploads folder first (a relative path lands
+    there), then the data folder (``$GAN_DATA_DIR``) and the system datasets (/usr/share/datasets)."""
+    from gan_core.data import FASHION_MNIST_SYSTEM_DIR, default_data_dir
+
+    return [Path(registry().root) / "_uploads", default_data_dir(), FASHION_MNIST_SYSTEM_DIR.parent]
+
+
 def run_dir(run_id: str) -> Path:
     return store.safe_run_dir(run_id, registry().root)
 

@@ -165,3 +165,12 @@ def test_a_classmate_watches_but_cannot_stop_or_retune_and_takes_over_only_a_lef
     assert not other.button(key="btn_stop").disabled
     click(other, "btn_stop")
     assert sess.wait(10) and sess.snapshot().state == "stopped"
+
+
+def test_a_data_root_outside_the_data_folders_is_refused():
+    at = open_app(TRAIN)
+    set_knob(at, "dataset", "folder")
+    set_knob(at, "data_root", "../../../etc")
+    assert any("data_root='../../../etc'" in e.value and "outside" in e.value for e in at.error)
+    click(at, "btn_start")
+    assert not state.registry().sessions(), "nothing started"
