@@ -48,7 +48,9 @@ def build_config(preset: str | None, config_file: str | None, sets: list[str], s
     if preset:
         base = load_preset(preset).to_dict()
         if "dataset" in overrides and overrides["dataset"] != base["dataset"]:
-            return TrainConfig.for_dataset(overrides.pop("dataset"), **overrides).validate()
+            # another dataset: its tuned defaults, then the preset's own values (its model, loss, optimiser...)
+            own = {k: v for k, v in list_presets()[preset]["config"].items() if k != "dataset"}
+            return TrainConfig.for_dataset(overrides.pop("dataset"), **{**own, **overrides}).validate()
         return TrainConfig.from_dict({**base, **overrides}).validate()
     return TrainConfig.for_dataset(overrides.pop("dataset", "ring8"), **overrides).validate()
 

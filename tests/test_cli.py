@@ -81,3 +81,14 @@ def test_image_samples_are_in_unit_range(tmp_path):
     assert code == 0, stderr
     x = np.load(out)
     assert x.shape == (8, 1, 8, 8) and x.min() >= 0 and x.max() <= 1
+
+
+def test_a_preset_on_another_dataset_keeps_its_own_model():
+    """`--preset mnist-mlp-classic --set dataset=fashion_mnist`: the classic MLP on Fashion-MNIST (the dataset's
+    tuned defaults would be a DCGAN), while `--set dataset=X` alone gives X's defaults."""
+    from gan_core.cli import build_config
+
+    cfg = build_config("mnist-mlp-classic", None, ["dataset=fashion_mnist"], None, None, None)
+    assert (cfg.dataset, cfg.model, cfg.g_hidden, cfg.latent_dim) == ("fashion_mnist", "mlp", [256, 512, 1024], 100)
+    assert build_config(None, None, ["dataset=fashion_mnist"], None, None, None).model == "dcgan"
+    assert build_config("mnist-mlp-classic", None, ["lr_g=0.001"], None, None, None).dataset == "mnist"
