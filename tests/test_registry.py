@@ -110,3 +110,22 @@ def test_a_killed_run_is_listed_interrupted_and_resumes_from_its_checkpoint(runs
     assert store.read_status(out)["status"] == "stopped" and store.read_status(out)["step"] > saved + 20
     # had it restarted from step 0, it would have logged steps at or below the checkpoint's again
     assert int((store.read_metrics(out)["step"] <= saved).sum()) == low_before
+
+
+def test_a_diverging_and_a_failing_run_leave_a_healthy_one_training(runs_dir, monkeypatch):
+    reg = RunRegistry(max_running=3)
+    healthy, bad, broken = (reg.create(cfg(log_every=1)).start() for _ in range(3))
+    assert wait_for(lambda: all(s.trainer is not None and s.snapshot().step > 3 for s in (healthy, bad, broken)))
+    step = bad.trainer.step
+    monkeypatch.setattr(bad.trainer, "step", lambda *a, **k: {**(step(*a, **k) or {}), "loss_g": float("inf")})
+
+    def boom(*a, **k):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(broken.trainer, "step", boom)
+    assert wait_for(lambda: bad.snapshot().state == "diverged" and broken.snapshot().state == "failed")
+    assert "loss_g" in bad.snapshot().error and "out of memory" in broken.snapshot().error
+    before = healthy.snapshot().step
+    assert wait_for(lambda: healthy.snapshot().step > before + 20) and healthy.snapshot().state == "running"
+    reg.stop_all()
+    assert healthy.snapshot().state == "stopped" and bad.snapshot().state == "diverged"
