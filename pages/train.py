@@ -1,7 +1,8 @@
 """Train: preset, knobs, Start/Pause/Resume/Step/Stop, and the live panel of the current run."""
 import streamlit as st
 
-from ui import controls, panels, state
+from gan_core.config import load_preset
+from ui import classroom, controls, panels, state
 from ui.i18n import t
 
 run = state.current_run()
@@ -13,16 +14,25 @@ if st.session_state.get("form_run") != run:  # a newly selected run: show its se
         controls.load_form(cfg)
         st.session_state["preset"] = controls.CUSTOM
 
+lesson, lesson_error = classroom.lesson_from_url(list(controls.KNOBS))
+if lesson:  # a lesson link (?preset=...&hide=...): its preset in the form, once
+    controls.load_form(load_preset(lesson).to_dict())
+    st.session_state["preset"] = lesson
+
 st.title(t("page.train"))
 left, right = st.columns([1, 2.6], gap="large")
 with left:
     controls.preset_picker()
     controls.knobs(locked=state.is_active(sess) and state.owns(sess))
+    if classroom.is_teacher():
+        panels.teacher(run)
 config, error = controls.form_config()
 
 with right:
     with st.container():  # messages in one fixed slot: the charts below keep their place (and their zoom)
         panels.flash()
+        if lesson_error:
+            st.error(t("lesson.bad", msg=lesson_error))
         if error:
             st.error(t("train.bad_config", msg=error))
         if state.is_active(sess) and not state.owns(sess):

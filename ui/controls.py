@@ -24,7 +24,7 @@ from gan_core.config import (
 )
 from gan_core.userdata import browser_data_root
 
-from . import state
+from . import classroom, state
 from .i18n import current_lang, t
 
 LR_VALUES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
@@ -145,10 +145,15 @@ def _visible(name: str, values: dict) -> bool:
 def knobs(locked: bool) -> None:
     """Every visible knob, grouped in expanders. ``locked``: a run trains, so non-live knobs are disabled."""
     values = form()
+    hidden = set(classroom.hidden_knobs())   # a lesson link shows only what its lesson is about
+    if hidden:
+        st.caption(t("lesson.hidden", n=len(hidden)))
     for group, names in GROUPS.items():
+        if all(name in hidden for name in names):
+            continue
         with st.expander(t(f"group.{group}"), expanded=group in ("data", "optimisers")):
             for name in names:
-                if _visible(name, values):
+                if _visible(name, values) and name not in hidden:
                     _widget(name, values, disabled=locked and name not in LIVE_KEYS, live=locked)
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from gan_core.config import POINT_DATASETS
 
-from . import charts, state
+from . import charts, classroom, state
 from .components.plotly_live import live_chart, zoom_of
 from .i18n import current_lang, t
 
@@ -318,3 +318,26 @@ def _checkpoint(run_id: str) -> bytes:
     if sess is not None and sess.trainer is not None and state.is_active(sess):
         return sess.checkpoint().read_bytes()
     return (state.run_dir(run_id) / "checkpoints" / "latest.pt").read_bytes()
+
+
+def teacher(run_id: str | None) -> None:
+    """The teacher's panel (teacher mode only): broadcast the current run, build a lesson link."""
+    from .controls import CUSTOM, KNOBS
+
+    with st.expander(t("teacher.title"), expanded=True, icon=":material/school:"):
+        showing = classroom.broadcast_run()
+        if run_id and showing != run_id and st.button(t("teacher.broadcast"), key="btn_broadcast", width="stretch"):
+            classroom.broadcast(run_id)
+            st.rerun()
+        if showing and st.button(t("teacher.stop_broadcast"), key="btn_stop_broadcast", width="stretch"):
+            classroom.broadcast(None)
+            st.rerun()
+        if showing:
+            st.caption(t("teacher.broadcasting", run=showing))
+        hide = st.multiselect(t("teacher.hide"), list(KNOBS), key="teacher_hide", format_func=lambda k: t(f"knob.{k}"))
+        preset = st.session_state.get("preset", CUSTOM)
+        if preset == CUSTOM:
+            st.caption(t("teacher.need_preset"))
+        else:
+            st.caption(t("teacher.link"))
+            st.code(classroom.lesson_link(preset, hide, current_lang()), language=None)

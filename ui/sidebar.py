@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from . import state
+from . import classroom, state
 from .i18n import LANGS, t
 
 
@@ -32,6 +32,13 @@ def render() -> None:
                          on_change=_on_run, help=t("side.run_help"))
         else:
             st.caption(t("side.no_runs"))
+        showing = classroom.broadcast_run()
+        if showing and showing != current and showing in {r["run_id"] for r in runs}:
+            st.info(t("side.broadcast", run=showing[-9:]), icon=":material/campaign:")
+            st.button(t("side.open_broadcast"), key="btn_watch_broadcast", on_click=state.select_run,
+                      args=(showing,))
+        if classroom.is_teacher():
+            st.caption(f":material/school: {t('side.teacher')}")
         name, threads = state.device_label()
         st.caption(f"{t('side.device')}: " + (t("side.cpu", threads=threads) if name == "cpu" else name))
 
