@@ -1,6 +1,6 @@
 """Teacher mode and lesson links (a class on one server).
 
-Lesson link: ``/train?preset=NAME&hide=lr_g,loss`` opens the Train page with that preset in the form and those
+Lesson link: ``/?preset=NAME&hide=lr_g,loss`` opens the Train page with that preset in the form and those
 knobs hidden, like TensorFlow Playground's classroom links: the lesson shows only what it is about. Anyone may
 open one; it only changes that browser's form.
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -78,5 +78,6 @@ def lesson_link(preset: str, hidden: list[str], lang: str = "en") -> str:
     """The Train page's address with this preset and these knobs hidden (this server's own host when known)."""
     query = {"preset": preset, **({"hide": ",".join(hidden)} if hidden else {}), **({"lang": lang} if lang != "en"
                                                                                      else {})}
-    base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0] if getattr(st.context, "url", None) else ""
-    return f"{base}/train?{urlencode(query, safe=',')}"
+    here = urlsplit(getattr(st.context, "url", None) or "")
+    base = f"{here.scheme}://{here.netloc}" if here.scheme and here.netloc else ""
+    return f"{base}/?{urlencode(query, safe=',')}"   # Train is the default page: the root address

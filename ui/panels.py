@@ -340,4 +340,4 @@ def teacher(run_id: str | None) -> None:
             st.caption(t("teacher.need_preset"))
         else:
             st.caption(t("teacher.link"))
-            st.code(classroom.lesson_link(preset, hide, current_lang()), language=None)
+            st.code(classroom.lesson_link(preset, hide, current_lang()), language=None, wrap_lines=True)
