@@ -54,6 +54,7 @@ def start(pg):
 
 def test_every_page_opens(page, server):
     for path, title, ready in (("", "Train", "Start"), ("curves", "Live curves", None),
+                               ("compare-runs", "Compare runs", None),
                                ("own-data", "Your own data", "Train on these points"),
                                ("step", "One step, slowly", "Run one iteration in slow motion")):
         page.goto(f"{server['url']}/{path}?lang=en")
