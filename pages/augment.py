@@ -8,7 +8,6 @@ from ui import lesson_runs, state
 from ui import shift_charts as sc
 from ui.components.plotly_live import live_chart
 from ui.i18n import current_lang, t
-from ui.panels import REFRESH_S
 
 KIND = "augment"
 DATASETS = ("digits", "fashion_mnist", "mnist")
@@ -50,7 +49,7 @@ if b2.button(t("aug.stop"), key="btn_aug_stop", disabled=not running, width="str
 st.caption(t("aug.when"))
 
 
-@st.fragment(run_every=REFRESH_S if running else None)
+@st.fragment(run_every=state.refresh_s() if running else None)
 def live() -> None:
     sess = lesson_runs.current(KIND)
     if sess is None:

@@ -30,7 +30,7 @@ if not chosen:
 active = any(state.status(r)["state"] in state.ACTIVE for r in chosen)
 
 
-@st.fragment(run_every=REFRESH_S * 2 if active else None)
+@st.fragment(run_every=state.refresh_s(2 * REFRESH_S) if active else None)
 def metrics_section() -> None:
     data = {r: state.series(r, max_points=MAX_POINTS) for r in chosen}
     have = cc.available(list(data.values()))

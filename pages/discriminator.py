@@ -28,7 +28,7 @@ def notice(key: str, **values) -> None:
     st.markdown(f"**{t('disc.notice')}** " + t(key, **values))
 
 
-@st.fragment(run_every=2 * REFRESH_S if active else None)
+@st.fragment(run_every=state.refresh_s(2 * REFRESH_S) if active else None)
 def over_training() -> None:
     history = src.views(run)
     if not history or history[-1].feat_real is None:

@@ -4,7 +4,6 @@ import streamlit as st
 from ui import charts, state
 from ui.components.plotly_live import live_chart, zoom_of
 from ui.i18n import current_lang, t
-from ui.panels import REFRESH_S
 
 MAX_POINTS = 3000  # per trace: long runs stay fast
 WINDOWS = (0, 500, 2000, 10_000, 50_000)
@@ -30,7 +29,7 @@ with c4:
 active = state.status(run)["state"] in state.ACTIVE
 
 
-@st.fragment(run_every=None if paused or not active else REFRESH_S)
+@st.fragment(run_every=None if paused or not active else state.refresh_s())
 def curves() -> None:
     revision = f"{run}-{log_y}-{last}"
     zoom = zoom_of("curves-main", revision)  # a zoomed window comes at full resolution

@@ -58,3 +58,19 @@ def test_plane_and_stage_figures():
 
 def test_points_figure():
     go.Figure(charts.points_figure(np.random.default_rng(0).normal(size=(30, 2))))
+
+
+def test_live_redraws_slow_down_with_many_browsers(monkeypatch):
+    """Up to 10 browsers redraw every REFRESH_S; 30 every 3x that, so a class does not saturate the server."""
+    from ui import state
+
+    seen: dict[str, float] = {}
+    monkeypatch.setattr(state, "_watchers", lambda: seen)
+    rates = []
+    for i in range(30):
+        monkeypatch.setattr(state, "browser_id", lambda i=i: f"b{i}")
+        rates.append(state.refresh_s(1.0))
+    assert rates[0] == rates[9] == 1.0 and rates[29] == 3.0
+    seen.update({k: v - 60 for k, v in seen.items() if k != "b0"})    # 29 left over a minute ago
+    monkeypatch.setattr(state, "browser_id", lambda: "b0")
+    assert state.refresh_s(1.0) == 1.0 and list(seen) == ["b0"]

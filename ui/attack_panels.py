@@ -15,7 +15,6 @@ from gan_core.classifiers import get_classifier, load_split
 from . import inspect_source, lesson_runs, state
 from .components.plotly_live import live_chart
 from .i18n import current_lang, t
-from .panels import REFRESH_S
 from .shift_charts import stacked_figure
 
 KIND = "attacks"
@@ -184,7 +183,7 @@ def training_controls(dataset: str) -> None:
     if b[2].button(t("train.stop"), key="btn_atk_stop", disabled=not running, width="stretch"):
         sess.stop(wait=False)
         st.rerun()
-    st.fragment(run_every=REFRESH_S if running else None)(_live)(running)
+    st.fragment(run_every=state.refresh_s() if running else None)(_live)(running)
 
 
 def _last(series: dict, key: str) -> str:

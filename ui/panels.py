@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 
 import numpy as np
 import pandas as pd
@@ -16,7 +15,7 @@ from . import charts, classroom, state
 from .components.plotly_live import live_chart, zoom_of
 from .i18n import current_lang, t
 
-REFRESH_S = float(os.environ.get("GAN_UI_REFRESH", "1.0"))  # live panels redraw this often (1-2 per second)
+REFRESH_S = state.REFRESH_S  # live panels redraw this often (slower with many browsers: state.refresh_s)
 FIRST_S = 0.5  # while a run has no point yet: poll twice as often, so its first point shows at once
 TRAIN_POINTS = 600  # per trace on the Train page's small chart (the browser redraws it every second)
 
@@ -105,7 +104,7 @@ def live(run_id: str | None, config, config_error: str | None) -> None:
     phase = _phase(run_id, sess)
     every = None
     if state.is_active(sess) or on_disk_active:  # also a command-line run training now
-        every = FIRST_S if phase[-1] is True else REFRESH_S
+        every = FIRST_S if phase[-1] is True else state.refresh_s()
     st.session_state["drawn_phase"] = phase
     st.fragment(run_every=every)(_live_body)(run_id)
 

@@ -69,6 +69,30 @@ def device_label() -> tuple[str, int]:
 
 
 # ---- per browser --------------------------------------------------------------------------------------
+REFRESH_S = float(os.environ.get("GAN_UI_REFRESH", "1.0"))  # live panels redraw this often (1-2 per second)
+REDRAWS_PER_S = 10.0   # with many browsers on, each redraws less often: about this many live redraws a second
+_watch_lock = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _watchers() -> dict[str, float]:
+    return {}
+
+
+def refresh_s(base: float | None = None) -> float:
+    """How often this browser's live panels redraw: ``base`` (``REFRESH_S``) while fewer than 10 browsers are on,
+    slower with more (30 students: every 3 s), so a class does not keep the server's one Python thread busy
+    redrawing (measured: bench/classroom_load.py)."""
+    now = time.time()
+    with _watch_lock:
+        seen = _watchers()
+        seen[browser_id()] = now
+        for key in [k for k, t in seen.items() if now - t > 30]:
+            del seen[key]
+        n = len(seen)
+    return (base or REFRESH_S) * max(1.0, n / REDRAWS_PER_S)
+
+
 def browser_id() -> str:
     """An id for this browser session: runs it starts are owned by it."""
     if "browser_id" not in st.session_state:
