@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from gan_core.config import POINT_DATASETS
+from gan_core.data import CLASS_NAMES
 
 from . import charts, classroom, state
 from .components.plotly_live import live_chart, zoom_of
@@ -192,14 +193,11 @@ def quality_text(evaluation: dict | None, lang: str | None = None) -> str:
 
 def alarm_text(alarm: dict, dataset: str = "", lang: str | None = None) -> str:
     """The collapse warning: the evidence (what fell, from when, which modes or classes vanished) and advice."""
-    from gan_core.config import POINT_DATASETS as points
-    from gan_core.data import CLASS_NAMES
-
     best_step, step = int(alarm.get("best_step") or 0), int(alarm.get("step") or 0)
     text = t(f"alarm.{alarm['kind']}", lang, best=alarm["best"], now=alarm["now"], best_step=best_step, step=step)
     if alarm.get("lost"):
         classes = CLASS_NAMES.get(dataset, ())
-        names = [f"{t('quality.mode', lang)} {i}" if dataset in points
+        names = [f"{t('quality.mode', lang)} {i}" if dataset in POINT_DATASETS
                  else f"{i} ({classes[i]})" if i < len(classes) and classes[i] != str(i) else str(i)
                  for i in alarm["lost"]]
         text += " " + t("alarm.lost", lang, lost=", ".join(names))
