@@ -8,7 +8,7 @@ import numpy as np
 
 from .charts import _base_layout
 from .i18n import t
-from .shift_charts import _broken
+from .shift_charts import _broken, panel_axes
 
 # quality metrics first (what says whether a GAN is good), then the training signals
 METRICS = ("fid", "kid", "class_entropy", "classes_covered", "precision", "recall", "modes_covered", "hq_fraction",
@@ -29,10 +29,9 @@ def compare_figure(runs: Sequence[tuple[str, dict[str, np.ndarray]]], metrics: S
     """``runs``: ``(label, series)``; one panel per metric sharing the step axis, one colour per run."""
     fig: dict = {"data": [], "layout": {}}
     k, gap = max(1, len(metrics)), 0.08
-    size = (1 - gap * (k - 1)) / k
     lay, notes = fig["layout"], []
     for row, metric in enumerate(metrics, start=1):
-        sfx = row if row > 1 else ""
+        sfx, top = panel_axes(lay, row, k, gap)
         for n, (label, series) in enumerate(runs):
             if metric not in series:
                 continue
@@ -41,10 +40,6 @@ def compare_figure(runs: Sequence[tuple[str, dict[str, np.ndarray]]], metrics: S
                                     marker=dict(size=4), line=dict(color=COLORS[n % len(COLORS)], width=1.8),
                                     legendgroup=label, showlegend=row == 1, xaxis=f"x{sfx}", yaxis=f"y{sfx}",
                                     hovertemplate=f"{label}<br>{metric} %{{y:.4g}}<extra></extra>"))
-        top = 1 - (row - 1) * (size + gap)
-        lay[f"yaxis{sfx}"] = dict(domain=[max(0.0, top - size), min(1.0, top)], anchor=f"x{sfx}")
-        lay[f"xaxis{sfx}"] = dict(anchor=f"y{sfx}", **({"matches": "x", "showticklabels": row == k}
-                                                     if row > 1 else {"showticklabels": k == 1}))
         arrow = " ↓" if metric in LOWER_IS_BETTER else ""
         notes.append(dict(text=t(f"compare.m.{metric}", lang) + arrow, x=0.5, xref="paper", y=top, yref="paper",
                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=13)))

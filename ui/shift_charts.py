@@ -15,6 +15,18 @@ DOMAIN = {0: "#1f77b4", 1: "#ff7f0e"}     # source, target
 ARMS = {"real_only": "#757575", "augmented": "#2e7d32", "random_labels": "#ef6c00"}
 
 
+def panel_axes(lay: dict, row: int, k: int, gap: float) -> tuple[str, float]:
+    """Axes of panel ``row`` (1-based) of ``k`` panels stacked top-down, sharing the first one's step axis
+    (only the bottom panel labels it). Returns the axis suffix ("" for the first) and the panel's top."""
+    size = (1 - gap * (k - 1)) / k
+    sfx = row if row > 1 else ""
+    top = 1 - (row - 1) * (size + gap)
+    lay[f"yaxis{sfx}"] = dict(domain=[max(0.0, top - size), min(1.0, top)], anchor=f"x{sfx}")
+    lay[f"xaxis{sfx}"] = dict(anchor=f"y{sfx}", **({"matches": "x", "showticklabels": row == k}
+                                                 if row > 1 else {"showticklabels": k == 1}))
+    return f"{sfx}", top
+
+
 def stacked_figure(series: dict[str, np.ndarray], panels: Sequence[tuple[str, Sequence[tuple], float | None]],
                    *, lang: str = "en", height: int = 0, revision: str = "stacked") -> dict:
     """One panel per ``(title_key, [(metric, name_key, color, dash), ...], reference_y)``, sharing the step axis.
@@ -25,11 +37,10 @@ def stacked_figure(series: dict[str, np.ndarray], panels: Sequence[tuple[str, Se
     """
     fig: dict = {"data": [], "layout": {}}
     k, gap = len(panels), 0.1
-    size = (1 - gap * (k - 1)) / k
     steps = np.asarray(series.get("step", []))
     notes, shapes, lay = [], [], fig["layout"]
     for row, (title, traces, ref) in enumerate(panels, start=1):
-        sfx = row if row > 1 else ""
+        sfx, top = panel_axes(lay, row, k, gap)
         for key, name, color, dash in traces:
             if key not in series:
                 continue
@@ -37,10 +48,6 @@ def stacked_figure(series: dict[str, np.ndarray], panels: Sequence[tuple[str, Se
             fig["data"].append(dict(type="scatter", x=x, y=y, name=t(name, lang), mode="lines",
                                     line=dict(color=color, dash=dash, width=1.8), legendgroup=name,
                                     showlegend=True, xaxis=f"x{sfx}", yaxis=f"y{sfx}"))
-        top = 1 - (row - 1) * (size + gap)
-        lay[f"yaxis{sfx}"] = dict(domain=[max(0.0, top - size), min(1.0, top)], anchor=f"x{sfx}")
-        lay[f"xaxis{sfx}"] = dict(anchor=f"y{sfx}", **({"matches": "x", "showticklabels": row == k}
-                                                     if row > 1 else {"showticklabels": k == 1}))
         notes.append(dict(text=t(title, lang), x=0.5, xref="paper", y=top, yref="paper", xanchor="center",
                           yanchor="bottom", showarrow=False, font=dict(size=14)))
         if ref is not None:
