@@ -5,6 +5,7 @@ import streamlit as st
 from gan_core.config import POINT_DATASETS
 from ui import charts, state
 from ui import compare_charts as cc
+from ui import inspect_source as src
 from ui.components.plotly_live import live_chart
 from ui.i18n import current_lang, t
 from ui.panels import REFRESH_S
@@ -15,7 +16,7 @@ QUALITY = [m for m in cc.METRICS if m not in ("loss_d", "loss_g", "d_real", "d_f
 st.title(t("page.compare"))
 st.caption(t("compare.intro"))
 lang = current_lang()
-runs = {r["run_id"]: r for r in state.run_list()}
+runs = {r["run_id"]: r for r in state.run_list() if src.gan_run(r["run_id"])}   # not the lesson pages' runs
 if not runs:
     st.info(t("compare.pick"))
     st.stop()

@@ -9,15 +9,7 @@ from ui import inspect_source as src
 from ui.i18n import current_lang, t
 from ui.panels import REFRESH_S
 
-st.title(t("page.disc"))
-st.caption(t("disc.intro"))
-run = state.current_run()
-if run is None:
-    st.info(t("train.no_run"))
-    st.stop()
-if not src.gan_run(run):
-    st.info(t("disc.not_gan"))
-    st.stop()
+run = src.page_run("page.disc", "disc.intro")
 lang = current_lang()
 info = state.status(run)
 active = info["state"] in state.ACTIVE

@@ -12,15 +12,7 @@ from ui.i18n import current_lang, t
 
 N, NCOL, DIMS = 32, 8, 6  # samples in the batch, grid width, latent sliders
 
-st.title(t("page.latent"))
-st.caption(t("lat.intro"))
-run = state.current_run()
-if run is None:
-    st.info(t("train.no_run"))
-    st.stop()
-if not src.gan_run(run):
-    st.info(t("disc.not_gan"))
-    st.stop()
+run = src.page_run("page.latent", "lat.intro")
 lang = current_lang()
 
 

@@ -15,6 +15,7 @@ from gan_core import inspect as gi
 from gan_core.cli import load_run
 
 from . import state
+from .i18n import t
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -30,6 +31,20 @@ def _disk_views(path: str, mtime: float) -> list:
 def _checkpoint(run_id: str):
     ckpt = state.run_dir(run_id) / "checkpoints" / "latest.pt"
     return (str(state.run_dir(run_id)), ckpt.stat().st_mtime) if ckpt.is_file() else None
+
+
+def page_run(title_key: str, intro_key: str) -> str:
+    """The header of a page that inspects the current GAN run; stops the page with a hint when there is none."""
+    st.title(t(title_key))
+    st.caption(t(intro_key))
+    run = state.current_run()
+    if run is None:
+        st.info(t("train.no_run"))
+        st.stop()
+    if not gan_run(run):
+        st.info(t("disc.not_gan"))
+        st.stop()
+    return run
 
 
 def gan_run(run_id: str) -> bool:
