@@ -6,10 +6,9 @@ start) and ``fgsm_rs`` (Wong, Rice and Kolter 2020: one FGSM step of 1.25 * eps 
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -18,6 +17,7 @@ import torch.nn.functional as F
 from .attacks import fgsm, pgd
 from .classifiers import KINDS, build_classifier, evaluate_accuracy, load_split, resolve_device
 from .config import _choice, _float_range, _int_range  # one wording for every bad-value message
+from .lesson_config import LessonConfig
 
 METHODS = ("pgd", "fgsm_rs", "standard")
 OPTIMIZERS = ("adam", "sgd")
@@ -29,7 +29,7 @@ EVAL_STEPS = 20    # PGD steps of every evaluation (alpha = eps / 4, random star
 
 
 @dataclass
-class AdvTrainConfig:
+class AdvTrainConfig(LessonConfig):
     """Every knob of one adversarial-training run (inputs in [0, 1]; eps, alpha in that scale)."""
 
     dataset: str = "digits"
@@ -79,24 +79,6 @@ class AdvTrainConfig:
     def step_size(self) -> float:
         """The PGD step actually used: ``alpha``, or ``eps / 4`` when alpha is 0."""
         return self.alpha if self.alpha > 0 else self.eps / 4
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> AdvTrainConfig:
-        """Build from a dict; unknown keys raise ValueError, numeric strings are converted."""
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ValueError(f"unknown config key {unknown[0]!r}; allowed keys: {', '.join(known)}")
-        cfg = cls()
-        for key, value in values.items():
-            setattr(cfg, key, _coerce(key, value, getattr(cfg, key)))
-        return cfg
-
-    def replace(self, **changes: Any) -> AdvTrainConfig:
-        return AdvTrainConfig.from_dict({**self.to_dict(), **changes})
 
 
 class AdversarialTrainer:
@@ -277,16 +259,3 @@ def robustness(dataset: str, eps: float, seconds: float, data_root: str = "", se
                      "pgd_acc": evaluate_accuracy(trainer.model, x_pgd, y), "steps": trainer.step_count}
     out["eval_items"] = int(len(pick))
     return out
-
-
-def _coerce(key: str, value: Any, default: Any) -> Any:
-    """Strings from a command line or form become the field's type; anything else is left for validate()."""
-    if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float) \
-            and value.is_int_range():
-        return int(value)  # JSON may carry 7.0 for an integer knob
-    if not isinstance(value, str) or isinstance(default, str):
-        return value.strip() if isinstance(value, str) else value
-    try:
-        return int(value) if isinstance(default, int) else float(value)
-    except ValueError:
-        raise ValueError(f"{key}={value!r} is not a valid {type(default).__name__}") from None

@@ -221,6 +221,10 @@ def test_config_validation_and_round_trip():
     cfg = AdvTrainConfig(eps=0.2, method="fgsm_rs")
     assert AdvTrainConfig.from_dict(cfg.to_dict()) == cfg
     assert AdvTrainConfig.from_dict({"eps": "0.3", "attack_steps": "5"}).validate().attack_steps == 5
+    # JSON may carry 7.0 for an integer knob (this raised AttributeError before it shared LessonConfig's coercion)
+    assert AdvTrainConfig.from_dict({"attack_steps": 7.0}).attack_steps == 7
+    with pytest.raises(ValueError, match="unknown config key 'nope'"):
+        AdvTrainConfig.from_dict({"nope": 1})
     assert AdvTrainConfig(alpha=0.0, eps=0.2).step_size == pytest.approx(0.05)
     for bad, word in ((dict(method="x"), "method='x'"), (dict(attack_steps=0), "attack_steps=0"),
                       (dict(adv_fraction=1.5), "adv_fraction=1.5"), (dict(kind="rnn"), "kind='rnn'")):
