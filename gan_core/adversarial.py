@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from .attacks import fgsm, pgd
 from .classifiers import KINDS, build_classifier, evaluate_accuracy, load_split, resolve_device
-from .config import _choice, _float_range, _int_range  # one wording for every bad-value message
+from .config import _choice, _float_range, _int_range, live_change  # one wording for every bad-value message
 from .lesson_config import LessonConfig
 
 METHODS = ("pgd", "fgsm_rs", "standard")
@@ -177,13 +177,7 @@ class AdversarialTrainer:
 
         Raises ValueError for an unknown key, a bad value, or a knob that needs a new model or data.
         """
-        frozen = sorted(k for k in changes if k not in LIVE_KEYS)
-        if frozen:
-            raise ValueError(f"{frozen[0]} cannot change while a run trains (it needs a new model or data); "
-                             f"live knobs: {', '.join(sorted(LIVE_KEYS))}")
-        new = self.config.replace(**changes).validate()
-        diff = {k: (getattr(self.config, k), getattr(new, k)) for k in changes
-                if getattr(self.config, k) != getattr(new, k)}
+        new, diff = live_change(self.config, changes, LIVE_KEYS)
         self.config = new
         for group in self.optimizer.param_groups:
             group["lr"] = new.lr

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from .classifiers import KINDS, build_classifier, evaluate_accuracy, load_split, resolve_device, to_unit
-from .config import TrainConfig
+from .config import TrainConfig, live_change
 from .data import CLASS_NAMES, Batcher, Dataset
 from .lesson_config import LessonConfig, _choice, _float_range, _int_range, run_keys
 
@@ -247,14 +247,7 @@ class AugmentTrainer:
                     extras={"phase": self.phase, "round": self.round, "summary": self.summary()})
 
     def apply_changes(self, **changes: Any) -> dict[str, tuple[Any, Any]]:
-        frozen = sorted(k for k in changes if k not in LIVE_KEYS)
-        if frozen:
-            raise ValueError(f"{frozen[0]} cannot change while the experiment runs; live knobs: "
-                             f"{', '.join(sorted(LIVE_KEYS))}")
-        new = self.config.replace(**changes).validate()
-        diff = {k: (getattr(self.config, k), getattr(new, k)) for k in changes
-                if getattr(self.config, k) != getattr(new, k)}
-        self.config = new
+        self.config, diff = live_change(self.config, changes, LIVE_KEYS)
         return diff
 
     def state_dict(self) -> dict[str, Any]:

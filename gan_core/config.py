@@ -180,6 +180,20 @@ class TrainConfig:
         return self
 
 
+def live_change(config: Any, changes: dict[str, Any], live_keys) -> tuple[Any, dict[str, tuple[Any, Any]]]:
+    """``config`` with the live ``changes`` applied and validated, and ``{key: (old, new)}`` of those that changed.
+
+    Any config class with ``to_dict``/``from_dict``/``validate`` (GAN, adversarial, shift, augment). Raises
+    ValueError, with nothing applied, for a bad value or a knob outside ``live_keys``.
+    """
+    frozen = sorted(k for k in changes if k not in live_keys)
+    if frozen:
+        raise ValueError(f"{frozen[0]} cannot change while a run trains (it needs new models or data); "
+                         f"live knobs: {', '.join(sorted(live_keys))}")
+    new = type(config).from_dict({**config.to_dict(), **changes}).validate()
+    return new, {k: (getattr(config, k), getattr(new, k)) for k in changes if getattr(config, k) != getattr(new, k)}
+
+
 def coerce(key: str, value: Any) -> Any:
     """Convert ``value`` (maybe a string from the command line or a URL) to the type of field ``key``."""
     known = {f.name: f for f in fields(TrainConfig)}

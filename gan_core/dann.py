@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .classifiers import KINDS, build_classifier, evaluate_accuracy, resolve_device
+from .config import live_change
 from .data import Batcher
 from .lesson_config import LessonConfig, _choice, _float_range, _int_range, run_keys
 from .shift import SHIFTS, build_shift_data, dann_lambda, grad_reverse, per_class_accuracy, roc_auc, thumbnails
@@ -263,13 +264,7 @@ class DANNTrainer:
     # ---- live changes and state -----------------------------------------------------------------
     def apply_changes(self, **changes: Any) -> dict[str, tuple[Any, Any]]:
         """Apply live knobs at a step boundary; ``{key: (old, new)}``. ValueError for a frozen or bad key."""
-        frozen = sorted(k for k in changes if k not in LIVE_KEYS)
-        if frozen:
-            raise ValueError(f"{frozen[0]} cannot change while a run trains (it needs new models or data); "
-                             f"live knobs: {', '.join(sorted(LIVE_KEYS))}")
-        new = self.config.replace(**changes).validate()
-        diff = {k: (getattr(self.config, k), getattr(new, k)) for k in changes
-                if getattr(self.config, k) != getattr(new, k)}
+        new, diff = live_change(self.config, changes, LIVE_KEYS)
         self.config = new
         for opt in self.opts.values():
             for group in opt.param_groups:

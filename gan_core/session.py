@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import store
-from .config import LIVE_KEYS, TrainConfig
+from .config import LIVE_KEYS, TrainConfig, live_change
 from .series import SeriesBuffer
 from .snapshot import ENDED, STATES, Snapshot, cpu_copy, divergence_hint  # noqa: F401 (re-exported)
 
@@ -93,11 +93,7 @@ class TrainingSession:
 
     def update(self, **changes: Any) -> dict:
         """Change live knobs at the next step; ValueError (and nothing applied) for a bad or frozen key."""
-        frozen = sorted(k for k in changes if k not in self.live_keys)
-        if frozen:
-            raise ValueError(f"{frozen[0]} cannot change while a run trains (it needs new models or data); "
-                             f"live knobs: {', '.join(sorted(self.live_keys))}")
-        new = type(self.config).from_dict({**self.config.to_dict(), **changes}).validate()
+        new, _ = live_change(self.config, changes, self.live_keys)
         self.config = new
         self._commands.put(("update", dict(changes)))
         if self._thread is None:

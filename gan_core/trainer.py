@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from . import losses
-from .config import LIVE_KEYS, TrainConfig
+from .config import LIVE_KEYS, TrainConfig, live_change
 from .data import Batcher, Dataset, load_dataset
 from .models import build_discriminator, build_generator, standardise
 
@@ -213,13 +213,7 @@ class Trainer:
 
         Raises ValueError for an unknown key, a bad value, or a knob that needs new models.
         """
-        frozen = sorted(k for k in changes if k not in LIVE_KEYS)
-        if frozen:
-            raise ValueError(f"{frozen[0]} cannot change while a run trains (it needs new models or data); "
-                             f"live knobs: {', '.join(sorted(LIVE_KEYS))}")
-        new = self.config.replace(**changes).validate()
-        diff = {k: (getattr(self.config, k), getattr(new, k)) for k in changes
-                if getattr(self.config, k) != getattr(new, k)}
+        new, diff = live_change(self.config, changes, LIVE_KEYS)
         self.config = new
         for opt, name in ((self.opt_d, new.optimizer_d), (self.opt_g, new.optimizer_g)):
             for group in opt.param_groups:
