@@ -101,10 +101,14 @@ def browser_id() -> str:
 
 
 def sync_lang() -> str:
-    """The language: ``?lang=`` if valid, else this session's choice, else English; written back to both."""
-    lang = st.query_params.get("lang")
+    """The language: this session's choice, else ``?lang=`` (a link opens a new session), else English; written
+    back to both. The session wins because a rerun can carry the browser's query string from before a switch
+    (the switch's own rerun was interrupted by the next one): taking ``?lang=`` first turned the page back."""
+    lang = st.session_state.get("lang")
     if lang not in LANGS:
-        lang = st.session_state.get("lang", "en")
+        lang = st.query_params.get("lang", "en")
+    if lang not in LANGS:
+        lang = "en"
     st.session_state["lang"] = lang
     if st.query_params.get("lang") != lang:
         st.query_params["lang"] = lang

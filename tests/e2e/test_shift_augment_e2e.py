@@ -32,7 +32,11 @@ def test_distribution_shift_live_run(page, server):
     no_exception(page)
     shot(page, "shift-running")
     page.get_by_role("radio", name="简体中文").or_(page.get_by_text("简体中文", exact=True)).first.click()
-    page.get_by_role("heading", name="3 · 域对抗训练（DANN）").wait_for(timeout=120_000)  # a loaded 2-core CI
+    if not wait_for(lambda: page.get_by_role("heading", name="3 · 域对抗训练（DANN）").count() > 0, timeout=120):
+        shot(page, "shift-no-zh")
+        side = page.inner_text('[data-testid="stSidebar"]')
+        pytest.fail(f"no Chinese heading after 120 s; url {page.url}; sidebar: {side[:300]!r}; "
+                    f"page: {text(page)[:1500]!r}")
     assert wait_for(lambda: trace_points(page, "DANN · 目标域") >= 2, timeout=60)
     assert "源域准确率" in text(page) and "域 AUC" in text(page)
     no_exception(page)
