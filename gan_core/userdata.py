@@ -50,6 +50,15 @@ def read_folder(path: Path) -> Dataset:
     return _folder(str(path), _stamp(path))
 
 
+def check_folder(path: Path, label: str) -> Dataset:
+    """Decode ``path`` as ``read_folder`` does but uncached (an upload being checked); errors name ``label``."""
+    try:
+        return _folder.__wrapped__(str(path), ())
+    except ValueError as exc:
+        raise ValueError(str(exc).replace(f"data_root={str(path)!r}", repr(label)).replace(str(path), repr(label))) \
+            from None
+
+
 def _points(path: Path) -> Dataset:
     """User points: a .npy of shape (N, 2), or a CSV/TSV of two numeric columns with an optional header."""
     try:

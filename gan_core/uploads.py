@@ -1,0 +1,189 @@
+"""Files a student sends from a browser: images (files, a .zip of a folder, an .npz/.npy), a config, a checkpoint.
+
+Images land in ``<runs_root>/_uploads/<id>`` (a folder) or ``<id>.npz``; a checkpoint becomes a new run folder.
+Each is written to a hidden temporary path first and moved into place only once it decoded, so a bad file
+leaves nothing behind. Sizes are checked before decoding, pickles are refused (``allow_pickle=False``,
+``weights_only=True``), and a zip member cannot name a path outside its folder (only its last folder and file
+name are kept, both sanitised). Every problem is a ValueError that names the file and what is allowed.
+"""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import stat
+import uuid
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from . import store
+from .config import TrainConfig
+from .data import Dataset
+from .userdata import IMAGE_EXTS, MAX_FILE_BYTES, check_folder
+
+MAX_UPLOAD_BYTES = 50 * 2**20     # one upload: all its images together, a .zip, an .npz or a checkpoint
+MAX_CONFIG_BYTES = 64 * 2**10
+MAX_ZIP_MEMBERS = 70_000
+MAX_ZIP_BYTES = 400 * 2**20       # uncompressed: a small zip that inflates to gigabytes is refused unread
+ARRAY_EXTS = (".npz", ".npy")
+UPLOAD_TYPES = sorted(e[1:] for e in IMAGE_EXTS) + ["zip", "npz", "npy"]   # what an images upload may hold
+_ALLOWED = f"images ({', '.join(sorted(IMAGE_EXTS))}), or one .zip of them, or one .npz/.npy with x (and y)"
+
+
+def uploads_dir(root: str | Path | None = None) -> Path:
+    return Path(root or store.runs_root()) / "_uploads"
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB"
+
+
+def _check_size(name: str, n: int, limit: int) -> None:
+    if n > limit:
+        raise ValueError(f"{name} is {_mb(n)}; allowed: at most {_mb(limit)}")
+
+
+def _safe_name(name: str) -> str:
+    """A file or folder name with nothing but word characters, dots and dashes; never hidden, never '..'."""
+    clean = re.sub(r"[^\w.-]", "_", name).lstrip(".")[:100]
+    return clean or "_"
+
+
+def save_images(files: list[tuple[str, bytes]], root: str | Path | None = None) -> tuple[Path, Dataset]:
+    """Store an upload of images as a ``folder`` dataset; returns its path (the run's ``data_root``) and the data.
+
+    Args:
+        files: ``(file name, bytes)`` pairs: image files, or a single .zip, or a single .npz/.npy.
+        root: the runs folder (default ``$GAN_RUNS_DIR``).
+    """
+    if not files:
+        raise ValueError(f"no files were uploaded; allowed: {_ALLOWED}")
+    _check_size("the upload", sum(len(raw) for _, raw in files), MAX_UPLOAD_BYTES)
+    suffixes = [PurePosixPath(name).suffix.lower() for name, _ in files]
+    folder = uploads_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    uid = uuid.uuid4().hex[:10]
+    tmp = folder / f".{uid}.tmp"
+    try:
+        if len(files) == 1 and suffixes[0] in ARRAY_EXTS:
+            final = folder / f"{uid}{suffixes[0]}"
+            tmp.write_bytes(files[0][1])
+        elif len(files) == 1 and suffixes[0] == ".zip":
+            final = folder / uid
+            _unzip_images(files[0][0], files[0][1], tmp)
+        else:
+            bad = [name for (name, _), s in zip(files, suffixes, strict=True) if s not in IMAGE_EXTS]
+            if bad:
+                raise ValueError(f"{bad[0]!r} is not an image file; allowed: {_ALLOWED}")
+            final = folder / uid
+            tmp.mkdir()
+            for i, (name, raw) in enumerate(files):
+                _check_size(repr(name), len(raw), MAX_FILE_BYTES)
+                (tmp / f"{i:05d}_{_safe_name(PurePosixPath(name).name)}").write_bytes(raw)
+        data = check_folder(tmp, label=files[0][0] if len(files) == 1 else f"{len(files)} uploaded files")
+        tmp.rename(final)
+    except BaseException:
+        _remove(tmp)
+        raise
+    return final, data
+
+
+def _unzip_images(name: str, raw: bytes, dest: Path) -> None:
+    """Extract the image members of a zip into ``dest`` as ``<last folder>/<file>`` (an ImageFolder layout when
+    the zip has one folder per class), within the member, size and name limits."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        raise ValueError(f"{name!r} is not a readable .zip file; allowed: {_ALLOWED}") from None
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise ValueError(f"{name!r} holds {len(members):,} files; allowed: at most {MAX_ZIP_MEMBERS:,}")
+        _check_size(f"{name!r} unpacked", sum(m.file_size for m in members), MAX_ZIP_BYTES)
+        dest.mkdir()
+        kept = 0
+        for m in members:
+            parts = [p for p in PurePosixPath(m.filename.replace("\\", "/")).parts if p not in ("/", "")]
+            is_link = stat.S_ISLNK(m.external_attr >> 16)
+            if (is_link or not parts or any(p == ".." or p.startswith((".", "__MACOSX")) for p in parts)
+                    or PurePosixPath(parts[-1]).suffix.lower() not in IMAGE_EXTS or m.file_size > MAX_FILE_BYTES):
+                continue
+            target = dest.joinpath(*(_safe_name(p) for p in parts[-2:]))
+            target.parent.mkdir(exist_ok=True)
+            if target.exists():
+                target = target.with_name(f"{kept}_{target.name}")
+            try:
+                with archive.open(m) as src:
+                    target.write_bytes(src.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES])
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:  # CRC, password, method
+                raise ValueError(f"{name!r}: member {m.filename!r} could not be read: {exc}") from None
+            kept += 1
+    if not kept:
+        raise ValueError(f"{name!r} holds no image files ({len(members)} other files); allowed: {_ALLOWED}")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def read_config(raw: bytes, name: str = "config.json") -> TrainConfig:
+    """An uploaded config (JSON, as the dashboard downloads it) as a validated TrainConfig."""
+    _check_size(repr(name), len(raw), MAX_CONFIG_BYTES)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{name!r} is not UTF-8 text; allowed: a JSON config as the dashboard downloads it") \
+            from None
+    try:
+        return TrainConfig.from_json(text).validate()
+    except ValueError as exc:
+        raise ValueError(f"{name!r}: {exc}") from None
+
+
+def import_checkpoint(raw: bytes, name: str = "checkpoint.pt", root: str | Path | None = None) -> Path:
+    """A checkpoint file (as the dashboard downloads it) as a new, stopped run folder that every page can open
+    and Resume can train on. Loaded with ``weights_only=True``; its config is validated and its weights must fit
+    the networks that config builds. Returns the run folder."""
+    from .trainer import Trainer
+    from .views import make_view
+
+    _check_size(repr(name), len(raw), MAX_UPLOAD_BYTES)
+    folder = uploads_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp, run_dir = folder / f".{uuid.uuid4().hex[:10]}.pt.tmp", None
+    try:
+        tmp.write_bytes(raw)
+        try:
+            state = store.load_checkpoint(tmp)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace(str(tmp), repr(name))) from None
+        if not isinstance(state.get("config"), dict):
+            raise ValueError(f"{name!r} holds no config; allowed: a checkpoint saved by GAN Classroom")
+        try:
+            cfg = TrainConfig.from_dict(state["config"]).validate()
+        except ValueError as exc:
+            raise ValueError(f"{name!r}: its config: {exc}") from None
+        trainer = Trainer(cfg, device="cpu")
+        try:
+            trainer.load_state_dict(state)
+        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
+            first = str(exc).splitlines()[0][:200]
+            raise ValueError(f"{name!r}: its weights do not fit the networks its config builds: {first}") from None
+        run_dir = store.new_run_dir(cfg.dataset, root)
+        with store.RunStore(run_dir, cfg.to_dict()) as rs:
+            rs.save_checkpoint({k: v for k, v in state.items() if k not in ("format", "version")})
+            view = make_view(trainer)
+            if view.png is not None:
+                rs.save_samples(view.png, trainer.step_count)
+            rs.log_event(trainer.step_count, "import", {"file": name})
+            rs.set_status("stopped", trainer.step_count, f"imported from {name}")
+    except BaseException:
+        if run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    finally:
+        tmp.unlink(missing_ok=True)
+    return run_dir
