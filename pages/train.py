@@ -23,6 +23,7 @@ st.title(t("page.train"))
 left, right = st.columns([1, 2.6], gap="large")
 with left:
     controls.preset_picker()
+    controls.file_opener()
     controls.knobs(locked=state.is_active(sess) and state.owns(sess))
     if classroom.is_teacher():
         panels.teacher(run)

@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from gan_core import uploads
 from gan_core.config import (
     ACTIVATIONS,
     DATASETS,
@@ -131,6 +132,30 @@ def preset_picker() -> None:
     if name in presets:
         desc = presets[name].get("description_zh" if current_lang() == "zh" else "description", "")
         st.caption(desc)
+
+
+def _on_open() -> None:
+    upload = st.session_state.get("open_file")
+    if upload is None:
+        return
+    try:
+        if upload.name.lower().endswith(".json"):
+            load_form(uploads.read_config(upload.getvalue(), upload.name).to_dict())
+            st.session_state["preset"] = CUSTOM
+            st.session_state["flash"] = ("success", t("open.config", name=upload.name))
+        else:
+            run_dir = uploads.import_checkpoint(upload.getvalue(), upload.name, state.registry().root)
+            state.select_run(run_dir.name)
+            step = state.status(run_dir.name)["step"]
+            st.session_state["flash"] = ("success", t("open.checkpoint", name=upload.name, run=run_dir.name, step=step))
+    except ValueError as exc:
+        st.session_state["flash"] = ("error", t("open.bad", msg=exc))
+
+
+def file_opener() -> None:
+    """Open a downloaded config (fills the form) or checkpoint (becomes a stopped run, selected)."""
+    st.file_uploader(t("open.label"), type=["json", "pt"], key="open_file", on_change=_on_open,
+                     help=t("open.help", mb=uploads.MAX_UPLOAD_BYTES // 2**20))
 
 
 def _visible(name: str, values: dict) -> bool:

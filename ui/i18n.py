@@ -277,6 +277,28 @@ T: dict[str, tuple[str, str]] = {
     "own.saved": ("Saved {n} points to {path}.", "已把 {n} 个点保存到 {path}。"),
     "own.preview": ("Your data", "你的数据"),
     "own.bad_file": ("That file cannot be used: {msg}", "该文件无法使用：{msg}"),
+    "own.images": ("Upload images", "上传图像"),
+    "own.images_file": ("Image files, a .zip of a folder, or an .npz with x (and y)",
+                        "图像文件、一个文件夹的 .zip，或含 x（和 y）的 .npz"),
+    "own.images_help": ("At most {mb} MB in one upload. A .zip with one subfolder per class gives labelled data "
+                        "(for conditional GANs). Images become 28x28 if all are, else 32x32; gray if all are gray.",
+                        "一次最多上传 {mb} MB。每个类别一个子文件夹的 .zip 会得到带标签的数据（可用于条件 GAN）。"
+                        "若全部图像都是 28x28 则保持 28x28，否则缩放为 32x32；全部为灰度图时保持灰度。"),
+    "own.train_images": ("Train on these images", "用这些图像训练"),
+    "own.images_saved": ("Saved {n:,} images ({size}x{size}, {colour}{classes}) as {path}.",
+                         "已保存 {n:,} 张图像（{size}x{size}，{colour}{classes}），位置 {path}。"),
+    "own.gray": ("gray", "灰度"), "own.colour": ("colour", "彩色"),
+    "own.classes": (", {n} classes: {names}", "，{n} 个类别：{names}"),
+    # ---- opening files on the Train page --------------------------------------------------------
+    "open.label": ("Open a config (.json) or checkpoint (.pt)", "打开配置（.json）或检查点（.pt）"),
+    "open.help": ("As the Downloads section saves them; at most {mb} MB. A config fills the form below; a checkpoint "
+                  "becomes a stopped run that every page can inspect and Resume trains on. Checkpoints are loaded "
+                  "without running any code in them (weights only).",
+                  "即“下载”部分保存的文件；最多 {mb} MB。配置会填入下面的表单；检查点会成为一个已停止的训练，"
+                  "每个页面都可以查看它，“继续训练”可以接着训练。加载检查点时不会执行其中的任何代码（只读取权重）。"),
+    "open.config": ("Loaded the settings of {name} into the form.", "已把 {name} 的设置载入表单。"),
+    "open.checkpoint": ("Opened {name} as run {run} at step {step:,}.", "已把 {name} 打开为训练 {run}（第 {step:,} 步）。"),
+    "open.bad": ("This file cannot be opened: {msg}", "无法打开此文件：{msg}"),
     # ---- slow motion ---------------------------------------------------------------------------
     "step.intro": ("One real training iteration, cut into its sub-steps: first the discriminator learns, then the "
                    "generator. Press Next to walk through it.",

@@ -82,3 +82,27 @@ def save_points(points: np.ndarray, root: Path | None = None) -> Path:
     path.write_text(buf.getvalue(), encoding="utf-8")
     load_dataset("points", str(path))
     return path
+
+
+def train_on(dataset: str, path: Path, saved: str) -> None:
+    """Start a run on the saved data with this dataset's defaults (the form's step/time budget kept), then open
+    the Train page with ``saved`` and the run's id as its message."""
+    import streamlit as st
+
+    from gan_core.config import TrainConfig
+
+    from . import controls, state
+
+    budget = {k: controls.form().get(k, 0) for k in ("max_steps", "max_seconds")}
+    config = TrainConfig.for_dataset(dataset, data_root=str(path), **budget)
+    controls.load_form(config.to_dict())
+    sess = state.start_run(config)
+    st.session_state["flash"] = ("success", saved + " " + t("train.started", run=sess.run_id))
+    st.switch_page("pages/train.py")
+
+
+def classes_text(names: tuple[str, ...] | None) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+    return t("own.classes", n=len(names), names=shown)

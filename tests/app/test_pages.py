@@ -24,7 +24,7 @@ def test_live_curves_with_comparison_smoothing_and_log(runs_dir):
 
 def test_own_data_needs_enough_points():
     at = open_app("pages/own_data.py")
-    click(at, "btn_train_own")
+    click(at, "btn_train_drawn")
     assert at.error and not state.registry().sessions()
 
 

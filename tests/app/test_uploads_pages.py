@@ -1,0 +1,110 @@
+"""Files sent through the pages (AppTest): configs and checkpoints on the Train page, images and CSV points on Your
+own data. Good files do what they say; bad ones give one message naming the problem, in the page's language, and
+change nothing: no run, no file, the form as it was."""
+import io
+import zipfile
+
+import pytest
+import torch
+from apptest_helpers import click, disk_run, open_app
+from PIL import Image
+
+from gan_core import store, uploads
+from gan_core.config import TrainConfig
+from ui import state
+
+RING = dict(g_hidden=[16], d_hidden=[16], n_points=256, batch_size=32, max_steps=20, snapshot_every=10)
+
+
+def png(value: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("L", (28, 28), value).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def uploads_left(runs_dir) -> list[str]:
+    folder = uploads.uploads_dir(runs_dir)
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def open_file(at, name: str, raw: bytes):
+    at.file_uploader(key="open_file").set_value((name, raw, "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_open_a_config_fills_the_form_and_a_bad_one_changes_nothing():
+    at = open_app()
+    before = dict(at.session_state["form"])
+    open_file(at, "bad.json", b'{"dataset": "ring8", "lr_g": -1}')
+    assert any("lr_g=-1" in e.value and "bad.json" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.session_state["form"] == before
+    good = TrainConfig.for_dataset("grid25", lr_g=5e-4, seed=7)
+    open_file(at, "lesson.json", good.to_json().encode())
+    assert at.session_state["form"]["dataset"] == "grid25" and at.session_state["form"]["lr_g"] == 5e-4
+    assert at.session_state["k.seed"] == 7 and any("lesson.json" in s.value for s in at.success)
+
+
+def test_open_a_checkpoint_makes_a_run_and_a_hostile_one_runs_nothing(runs_dir, tmp_path):
+    source = disk_run(runs_dir, TrainConfig.for_dataset("ring8", **RING))
+    raw = (store.safe_run_dir(source, runs_dir) / "checkpoints" / "latest.pt").read_bytes()
+    at = open_app()
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    evil = io.BytesIO()
+    torch.save({"format": store.CHECKPOINT_FORMAT, "version": 1, "x": Evil()}, evil)
+    for name, payload in (("evil.pt", evil.getvalue()), ("half.pt", raw[: len(raw) // 2])):
+        open_file(at, name, payload)
+        assert any("cannot be opened" in e.value and name in e.value for e in at.error), [e.value for e in at.error]
+        assert [r["run_id"] for r in store.list_runs(runs_dir)] == [source] and uploads_left(runs_dir) == []
+    assert not marker.exists()
+    open_file(at, "ring.pt", raw)
+    runs = [r["run_id"] for r in store.list_runs(runs_dir)]
+    assert len(runs) == 2 and at.session_state["run"] in runs and at.session_state["run"] != source
+    assert any("ring.pt" in s.value for s in at.success)
+    assert at.button(key="btn_resume_disk")        # the imported run trains on from its checkpoint
+    assert store.read_status(store.safe_run_dir(at.session_state["run"], runs_dir))["step"] == 20
+
+
+def test_upload_images_trains_on_them(runs_dir):
+    at = open_app("pages/own_data.py")
+    assert at.button(key="btn_train_images").disabled
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for cls, value in (("dark", 30), ("light", 220)):
+            for i in range(12):
+                z.writestr(f"shapes/{cls}/{i}.png", png(value + i))
+    at.file_uploader(key="own_images").set_value(("shapes.zip", buf.getvalue(), "application/zip")).run()
+    at.button(key="btn_train_images").click().run()
+    assert not at.exception, at.exception
+    sess = state.registry().sessions()[0]
+    assert sess.config.dataset == "folder" and sess.config.data_root == str(uploads.uploads_dir(runs_dir) /
+                                                                             uploads_left(runs_dir)[0])
+    assert any("24 images (28x28, gray, 2 classes: dark, light)" in s.value for s in at.success), at.success
+
+
+@pytest.mark.parametrize("files, message", [
+    ([("empty.zip", b"PK\x05\x06" + b"\0" * 18)], "'empty.zip' holds no image files"),
+    ([("broken.npz", b"PK\x03\x04junk")], "'broken.npz' could not be read"),
+    ([("a.png", b"\x89PNG\r\n\x1a\nbroken"), ("b.png", b"")], "holds no readable images"),
+])
+def test_bad_image_uploads_say_why_and_start_nothing(runs_dir, files, message):
+    at = open_app("pages/own_data.py")
+    at.file_uploader(key="own_images").set_value([(n, raw, "application/octet-stream") for n, raw in files]).run()
+    click(at, "btn_train_images")
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert not state.registry().sessions() and uploads_left(runs_dir) == []
+
+
+def test_bad_csv_points_say_why_in_chinese():
+    at = open_app()
+    at.session_state["lang"] = "zh"   # what ?lang=zh sets, for a switch_page run without app.py
+    at.switch_page("pages/own_data.py").run()
+    at.file_uploader(key="own_upload").set_value(("p.csv", b"x,y\n1,2,3\n", "text/csv")).run()
+    assert not at.exception and any("该文件无法使用" in e.value for e in at.error)
+    click(at, "btn_train_csv")
+    assert not state.registry().sessions()
