@@ -1,13 +1,17 @@
-"""A class on one server: N browser tabs (headless Chromium, one browser context = one student each) open the
-dashboard at once and some of them train; meanwhile the health endpoint is polled. Then start/stop cycles
-in-process, counting threads. The last stdout line is one JSON object.
+"""A class on one server: N students open the dashboard at once and some of them train; meanwhile the health
+endpoint is polled. Then start/stop cycles in-process, counting threads. The last stdout line is one JSON object.
 
-    python bench/classroom_load.py --students 30 --training 10 --hold 60 --cycles 1000
-    python bench/classroom_load.py --students 1 --training 1 --hold 1800      # memory with one tab, 30 min
+    python bench/classroom_load.py --students 30 --training 10 --hold 60 --cycles 1000          # websocket students
+    python bench/classroom_load.py --clients browser --students 30 --training 10 --hold 60 --cycles 0
+    python bench/classroom_load.py --clients browser --students 1 --training 1 --hold 1800 --cycles 0  # 30-min soak
 
-Reports: page load (navigation until the Train page's Start button is there) median/max, health-endpoint
-latency max and p99 while everyone is on, exceptions shown on any page, the server's resident memory at
-start, when all tabs are open, and every 30 s while they stay, threads before/after the cycles.
+A student is either a websocket session speaking Streamlit's protocol (``ws_student.py``: what a student's own
+laptop costs the server) or a headless Chromium tab on this machine (``--clients browser``: the tabs' rendering
+then competes with the server for the same cores). Reports: page load (the HTML page until the first script run
+has finished; for tabs, until the Start button is there) median/p95/max, the Start press until its run finished,
+live-panel updates per student per second, health-endpoint latency max and p99 while everyone is on, exceptions
+shown on any page, the server's resident memory at start, every 30 s and at the end, threads before/after the
+start/stop cycles.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from browser_helpers import ARGS, CHROMIUM, free_port, start_server  # noqa: E402
@@ -73,55 +78,98 @@ def cycles(n: int) -> dict:
             "threads_after": threading.active_count()}
 
 
+def browsers(url: str, args, loads: list, memory: list, pid: int) -> int:
+    """Headless Chromium tabs, opened one after the other; returns the exceptions shown."""
+    from playwright.sync_api import sync_playwright
+
+    exceptions = 0
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        pages = []
+        for i in range(args.students):
+            page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+            t0 = time.perf_counter()
+            page.goto(url + "/?lang=en")
+            page.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
+            loads.append(time.perf_counter() - t0)
+            if i < args.training:
+                page.get_by_role("button", name="Start", exact=True).click()
+            pages.append(page)
+        hold(args.hold, memory, pid)
+        for page in pages:
+            exceptions += page.locator('[data-testid="stException"]').count()
+        browser.close()
+    return exceptions
+
+
+def sockets(url: str, args, loads: list, memory: list, pid: int, result: dict) -> int:
+    """Websocket students, all arriving within a second; returns the exceptions the server sent."""
+    from ws_student import Student
+
+    students = [Student(url, press="Start" if i < args.training else None, hold=args.hold + 5)
+                for i in range(args.students)]
+    for s in students:
+        s.start()
+        time.sleep(1.0 / max(1, args.students))
+    hold(args.hold, memory, pid)
+    for s in students:
+        s.join(args.hold + 300)
+    loads += [s.load_s for s in students if s.load_s is not None]
+    presses = [s.pressed_s for s in students if s.pressed_s is not None]
+    result["press_s"] = {"median": round(statistics.median(presses), 2), "max": round(max(presses), 2)} \
+        if presses else None
+    result["updates_per_s"] = round(statistics.mean(s.fragment_runs for s in students) / args.hold, 2)
+    result["errors"] = [s.error for s in students if s.error]
+    return sum(len(s.exceptions) for s in students)
+
+
+def hold(seconds: float, memory: list, pid: int) -> None:
+    end = time.time() + seconds
+    while time.time() < end:
+        time.sleep(min(30.0, max(0.0, end - time.time())))
+        memory.append(round(rss_mb(pid)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--clients", choices=("ws", "browser"), default="ws",
+                    help="ws: websocket sessions (the server's load, as from students' own laptops); browser: "
+                         "headless Chromium tabs on this machine (their rendering competes with the server)")
     ap.add_argument("--students", type=int, default=30)
     ap.add_argument("--training", type=int, default=10, help="how many of them press Start")
-    ap.add_argument("--hold", type=float, default=60.0, help="seconds every tab stays open afterwards")
+    ap.add_argument("--hold", type=float, default=60.0, help="seconds every student stays afterwards")
     ap.add_argument("--cycles", type=int, default=1000)
     args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
+    from ws_student import Student
 
     runs = Path(tempfile.mkdtemp(prefix="gan-class-"))
     port = free_port()
     proc = start_server(runs, port, runs / "server.log", max_running=None)   # the default cap
     url = f"http://127.0.0.1:{port}"
     probe = HealthProbe(url + "/_stcore/health")
-    result: dict = {"students": args.students, "training": args.training, "hold_s": args.hold,
-                    "rss_mb": {"start": round(rss_mb(proc.pid))}}
-    loads, exceptions, memory = [], 0, []
+    result: dict = {"clients": args.clients, "students": args.students, "training": args.training,
+                    "hold_s": args.hold, "rss_mb": {"start": round(rss_mb(proc.pid))}}
+    loads, memory = [], []
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-            warm = browser.new_page()
-            warm.goto(url + "/?lang=en")
-            warm.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
-            warm.close()
-            probe.start()
-            pages = []
-            for i in range(args.students):
-                page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-                t0 = time.perf_counter()
-                page.goto(url + "/?lang=en")
-                page.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
-                loads.append(time.perf_counter() - t0)
-                if i < args.training:
-                    page.get_by_role("button", name="Start", exact=True).click()
-                pages.append(page)
-            result["rss_mb"]["all_open"] = round(rss_mb(proc.pid))
-            end = time.time() + args.hold
-            while time.time() < end:
-                time.sleep(min(30.0, max(0.0, end - time.time())))
-                memory.append(round(rss_mb(proc.pid)))
-            for page in pages:
-                exceptions += page.locator('[data-testid="stException"]').count()
-            browser.close()
+        warm = Student(url, hold=0)   # the first run imports torch and the pages: not a student's wait
+        warm.run()
+        if warm.error:
+            raise RuntimeError(f"the warm-up visit failed: {warm.error}")
+        probe.start()
+        if args.clients == "ws":
+            exceptions = sockets(url, args, loads, memory, proc.pid, result)
+        else:
+            exceptions = browsers(url, args, loads, memory, proc.pid)
+        result["rss_mb"]["end"] = round(rss_mb(proc.pid))
     finally:
         probe.stop.set()
         proc.terminate()
-        proc.wait(15)
+        proc.wait(30)
     lat = sorted(probe.latencies)
-    result.update(page_load_s={"median": round(statistics.median(loads), 2), "max": round(max(loads), 2)},
+    loads.sort()
+    result.update(page_load_s={"median": round(statistics.median(loads), 2),
+                               "p95": round(loads[int(0.95 * (len(loads) - 1))], 2), "max": round(loads[-1], 2),
+                               "n": len(loads)},
                   health_s={"max": round(lat[-1], 3), "p99": round(lat[int(0.99 * (len(lat) - 1))], 3),
                             "n": len(lat), "failures": probe.failures},
                   exceptions=exceptions)
