@@ -260,6 +260,9 @@ T: dict[str, tuple[str, str]] = {
     "curves.pause": ("Pause updates", "暂停刷新"),
     "curves.pause_help": ("Freeze the charts (training goes on). Zooming keeps working while they update.",
                           "冻结图表（训练继续）。图表刷新时缩放也会保留。"),
+    "train.no_curves": ("This run has no curves yet (a run opened from a checkpoint starts without them): Resume "
+                        "draws them from here on.", "这个训练还没有曲线（从检查点打开的训练没有曲线）：“从检查点继续训练”"
+                        "之后会从这里开始画出。"),
     "curves.empty": ("No points yet: the first ones appear after {n} steps.", "还没有数据点：{n} 次迭代后出现第一个。"),
     "curves.markers": ("Vertical lines mark hyperparameter changes.", "竖线标出超参数的修改。"),
     # ---- own data ------------------------------------------------------------------------------

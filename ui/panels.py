@@ -264,8 +264,11 @@ def disk(run_id: str) -> None:
     left, right = st.columns(2)
     with left:
         data = state.series(run_id, zoom=zoom_of("train-curves", run_id))
-        live_chart(charts.curves_figure(data, ("loss", "dout"), events=state.events(run_id), lang=lang, height=520,
-                                        revision=run_id), key="train-curves")
+        if len(data.get("step", ())):
+            live_chart(charts.curves_figure(data, ("loss", "dout"), events=state.events(run_id), lang=lang,
+                                            height=520, revision=run_id), key="train-curves")
+        else:   # e.g. a run opened from a checkpoint: its curves begin when it trains again
+            st.caption(t("train.no_curves"))
     with right:
         png = state.latest_samples_png(run_id)
         cfg = state.config_of(run_id)

@@ -67,6 +67,7 @@ def test_open_a_checkpoint_makes_a_run_and_a_hostile_one_runs_nothing(runs_dir, 
     assert len(runs) == 2 and at.session_state["run"] in runs and at.session_state["run"] != source
     assert any("ring.pt" in s.value for s in at.success)
     assert at.button(key="btn_resume_disk")        # the imported run trains on from its checkpoint
+    assert any("has no curves yet" in c.value for c in at.caption)   # not an empty chart
     assert store.read_status(store.safe_run_dir(at.session_state["run"], runs_dir))["step"] == 20
 
 

@@ -2,7 +2,7 @@
 import time
 
 import pytest
-from browser_helpers import chart, charts_ready, drag_zoom, first_point, no_exception, shot, wait_for
+from browser_helpers import chart, charts_ready, drag_zoom, first_point, no_exception, shot, wait_for, warm
 
 pytestmark = pytest.mark.e2e
 
@@ -141,6 +141,7 @@ def _drawn(pg) -> int:
 
 
 def test_draw_points_train_on_them_and_slow_motion(page, server):
+    warm(page, server)
     page.goto(f"{server['url']}/own-data?lang=en")
     page.get_by_role("button", name="Train on these points", exact=True).wait_for(timeout=30_000)
     canvas = page.locator("canvas").first
@@ -167,3 +168,44 @@ def test_draw_points_train_on_them_and_slow_motion(page, server):
     page.get_by_role("heading", name="10 · G updated").wait_for(timeout=15_000)
     assert "never move" in page.content()
     shot(page, "step-g-updated")
+
+
+def test_upload_images_then_open_the_checkpoint(page, server, tmp_path):
+    """A zip of real digits (one folder per class) through the browser's file picker, trained on at once; then
+    that run's checkpoint opened again on the Train page as a run of its own."""
+    import io
+    import zipfile
+
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    archive = tmp_path / "digits.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for i, (image, label) in enumerate(zip(digits.images[:200], digits.target[:200], strict=True)):
+            buf = io.BytesIO()
+            Image.fromarray((image * 16).clip(0, 255).astype("uint8")).save(buf, format="PNG")
+            z.writestr(f"digits/{label}/{i}.png", buf.getvalue())
+    warm(page, server)
+    page.goto(f"{server['url']}/own-data?lang=en")
+    page.get_by_role("tab", name="Upload images").click()
+    panel = page.get_by_role("tabpanel", name="Upload images")
+    panel.locator('input[type="file"]').set_input_files(str(archive))
+    page.get_by_text("digits.zip").first.wait_for(timeout=30_000)
+    panel.get_by_role("button", name="Train on these images", exact=True).click()
+    page.get_by_role("heading", name="Train").first.wait_for(timeout=60_000)
+    page.get_by_text("Saved 200 images (32x32, gray, 10 classes: 0, 1, 2").wait_for(timeout=30_000)
+    assert wait_for(lambda: page.locator('[data-testid="stMain"] [data-testid="stImage"] img').count() >= 1, 90)
+    no_exception(page)
+    shot(page, "upload-images-training")
+    stop(page)
+    run = page.evaluate("() => new URLSearchParams(location.search).get('run')")
+    checkpoint = server["runs"] / run / "checkpoints" / "latest.pt"
+    assert wait_for(checkpoint.is_file, 30), "no checkpoint after Stop"
+    page.locator('[data-testid="stFileUploader"]').filter(has_text="Open a config").locator(
+        'input[type="file"]').set_input_files(str(checkpoint))
+    page.get_by_text("Opened latest.pt as run").wait_for(timeout=60_000)
+    assert page.evaluate("() => new URLSearchParams(location.search).get('run')") != run
+    page.get_by_role("button", name="Resume from its checkpoint").wait_for(timeout=30_000)
+    no_exception(page)
+    shot(page, "open-checkpoint")
