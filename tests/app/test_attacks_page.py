@@ -101,6 +101,7 @@ def test_discriminator_of_a_gan_run_is_fooled_both_ways(runs_dir):
 def test_chinese():
     at = open_app(PAGE)
     at.query_params["lang"] = "zh"
+    at.session_state["lang"] = "zh"   # a session keeps its language: a new one takes ?lang=
     at.session_state["lang"] = "zh"
     at.run()
     assert not at.exception and at.title[0].value == "对抗攻击"

@@ -74,6 +74,7 @@ def test_chinese(runs_dir):
     run = disk_run(runs_dir, quadratic())
     at = open_app(PAGE, run=run)
     at.query_params["lang"] = "zh"   # (opening the Train page in zh first trips AppTest's selectbox check)
+    at.session_state["lang"] = "zh"   # a session keeps its language: a new one takes ?lang=
     at.run()
     assert at.title[0].value == "判别器的特征空间"
     assert any(m.label == "线性探针准确率" for m in at.metric)

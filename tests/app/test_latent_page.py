@@ -65,5 +65,6 @@ def test_chinese(runs_dir):
     run = disk_run(runs_dir, quadratic())
     at = open_app(PAGE, run=run)
     at.query_params["lang"] = "zh"
+    at.session_state["lang"] = "zh"   # a session keeps its language: a new one takes ?lang=
     at.run()
     assert at.title[0].value == "潜在空间" and "插值" in " ".join(h.value for h in at.subheader)
