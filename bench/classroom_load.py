@@ -47,13 +47,17 @@ class HealthProbe(threading.Thread):
     def __init__(self, url: str, every: float = 0.25):
         super().__init__(daemon=True)
         self.url, self.every, self.latencies, self.failures, self.stop = url, every, [], 0, threading.Event()
+        self.slow: list[tuple[float, float]] = []   # (seconds since the probe began, latency) of answers over 1 s
 
     def run(self) -> None:
+        began = time.perf_counter()
         while not self.stop.is_set():
             t0 = time.perf_counter()
             try:
                 urllib.request.urlopen(self.url, timeout=10).read()
                 self.latencies.append(time.perf_counter() - t0)
+                if self.latencies[-1] > 1.0:
+                    self.slow.append((round(t0 - began, 1), round(self.latencies[-1], 2)))
             except OSError:
                 self.failures += 1
             self.stop.wait(self.every)
@@ -171,7 +175,7 @@ def main() -> None:
                                "p95": round(loads[int(0.95 * (len(loads) - 1))], 2), "max": round(loads[-1], 2),
                                "n": len(loads)},
                   health_s={"max": round(lat[-1], 3), "p99": round(lat[int(0.99 * (len(lat) - 1))], 3),
-                            "n": len(lat), "failures": probe.failures},
+                            "n": len(lat), "failures": probe.failures, "over_1s_at": probe.slow},
                   exceptions=exceptions)
     result["rss_mb"]["every_30s"] = memory
     print(json.dumps(result), flush=True)
