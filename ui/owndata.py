@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_core import store
+from gan_core import uploads
 from gan_core.data import load_dataset
 
 from .i18n import t
@@ -74,7 +74,7 @@ def check_points(points: np.ndarray) -> np.ndarray:
 def save_points(points: np.ndarray, root: Path | None = None) -> Path:
     """Write the points as ``x,y`` CSV to ``<runs_root>/_uploads/<id>.csv``; check the engine reads it back."""
     pts = check_points(points)
-    folder = Path(root or store.runs_root()) / "_uploads"
+    folder = uploads.uploads_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex[:10]}.csv"
     buf = io.StringIO()

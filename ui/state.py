@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from gan_core import store
+from gan_core import store, uploads
 from gan_core.registry import RunRegistry
 from gan_core.session import ENDED, TrainingSession
 
@@ -177,7 +177,7 @@ def data_roots() -> list[Path]:
     there), then the data folder (``$GAN_DATA_DIR``) and the system datasets (/usr/share/datasets)."""
     from gan_core.data import FASHION_MNIST_SYSTEM_DIR, default_data_dir
 
-    return [Path(registry().root) / "_uploads", default_data_dir(), FASHION_MNIST_SYSTEM_DIR.parent]
+    return [uploads.uploads_dir(registry().root), default_data_dir(), FASHION_MNIST_SYSTEM_DIR.parent]
 
 
 def run_dir(run_id: str) -> Path:
