@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,17 +66,21 @@ def _progress(done: float, text: str) -> None:
 def cmd_train(args: argparse.Namespace) -> dict:
     import torch
 
+    from .evaluation import evaluator_for
     from .session import TrainingSession
-    from .trainer import default_threads
+    from .trainer import Trainer, default_threads
 
     cfg = build_config(args.preset, args.config, args.set, args.steps, args.seconds, args.device)
     if not cfg.max_steps and not cfg.max_seconds:
         cfg = cfg.replace(max_steps=2000)
     torch.set_num_threads(cfg.threads or default_threads(serving=False))
     out = Path(args.out) if args.out else None
-    if out is not None and out.exists() and any(out.iterdir()):
-        raise ValueError(f"--out {str(out)!r} exists and is not empty; choose a new folder")
-    session = TrainingSession(cfg, run_dir=out).start()
+    if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValueError(f"--out {str(out)!r} exists and is not an empty folder; choose a new folder")
+    # the data and the device are checked here, before a run folder exists: bad input leaves nothing behind
+    trainer = Trainer(cfg)
+    session = TrainingSession(cfg, run_dir=out, trainer_factory=lambda _cfg: trainer,
+                              evaluator_factory=evaluator_for).start()
     try:
         while not session.wait(0.25):
             snap = session.snapshot()
@@ -89,11 +94,11 @@ def cmd_train(args: argparse.Namespace) -> dict:
     snap = session.snapshot()
     result = {"run_dir": str(session.run_dir), "status": snap.state, "steps": snap.step,
               "images_per_second": round(snap.images_per_second, 1), "seconds": round(snap.elapsed, 2),
-              "metrics": snap.metrics}
+              "metrics": dict(snap.metrics)}
     if snap.evaluation:
         result["metrics"].update({k: v for k, v in snap.evaluation.items() if k != "step"})
     if snap.alarm:
-        result["alarm"] = snap.alarm
+        result["alarm"] = dict(snap.alarm)
     if snap.error:
         result["error"] = snap.error
         result["hint"] = snap.hint
@@ -123,6 +128,8 @@ def cmd_sample(args: argparse.Namespace) -> dict:
 
     if not 1 <= args.n <= 100_000:
         raise ValueError(f"--n {args.n} is out of range; allowed: 1 to 100000")
+    if not Path(args.out).parent.is_dir():
+        raise ValueError(f"--out {args.out!r}: its folder does not exist; allowed: a file path in an existing folder")
     trainer = load_run(args.run_dir)
     labels = None
     if args.label is not None:
@@ -210,8 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ValueError) as exc:
         print(f"error: {exc}".replace("\n", " "), file=sys.stderr)
         return 2
+    except OSError as exc:  # a path that cannot be written or read: name it, no traceback
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}".replace("\n", " "), file=sys.stderr)
+        return 2
     print(json.dumps(result, default=_json_default))
-    return 0
+    return 1 if result.get("status") == "failed" else 0
 
 
 def _extra_commands(sub) -> dict:
@@ -227,6 +238,8 @@ def _extra_commands(sub) -> dict:
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, Mapping):  # a Snapshot's read-only mappings
+        return dict(value)
     if hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, Path):

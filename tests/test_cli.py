@@ -92,3 +92,22 @@ def test_a_preset_on_another_dataset_keeps_its_own_model():
     assert (cfg.dataset, cfg.model, cfg.g_hidden, cfg.latent_dim) == ("fashion_mnist", "mlp", [256, 512, 1024], 100)
     assert build_config(None, None, ["dataset=fashion_mnist"], None, None, None).model == "dcgan"
     assert build_config("mnist-mlp-classic", None, ["lr_g=0.001"], None, None, None).dataset == "mnist"
+
+
+def test_bad_data_device_or_out_leaves_no_run_folder(tmp_path, monkeypatch):
+    import torch
+
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("GAN_RUNS_DIR", str(runs))
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    cases = [(["train", "--set", "dataset=mnist", "--set", f"data_root={tmp_path / 'typo'}"], "data_root"),
+             (["train", "--out", str(a_file)], "--out"),
+             (["sample", str(tmp_path), "--out", str(tmp_path / "missing" / "x.npy")], "--out")]
+    if not torch.cuda.is_available():
+        cases.append((["train", "--device", "cuda"], "device='cuda'"))
+    for args, needle in cases:
+        code, _, stderr = cli(*args, "--steps", "5") if args[0] == "train" else cli(*args)
+        assert code == 2 and needle in stderr and "Traceback" not in stderr, (args, stderr)
+    assert not runs.exists() or not any(runs.iterdir())
+    assert not (tmp_path / "typo").exists()  # a mistyped data_root is not created
