@@ -165,6 +165,9 @@ def _image_set(name: str, data_root: str, train: bool, download: bool, home: str
         idx = train_idx if train else test_idx
         x = torch.from_numpy(bunch.images[idx, None].astype(np.float32)).div_(8.0).sub_(1.0)
         return _labelled(name, x, bunch.target[idx], CLASS_NAMES[name], "sklearn.datasets.load_digits")
+    if data_root and not Path(data_root).is_dir():  # a typo must not become a new, empty download folder
+        raise DatasetUnavailable(f"data_root={data_root!r} is not an existing folder; allowed: a folder holding "
+                                 f"the {name} files, or empty to use {home}")
     searched = _search_dirs(name, data_root, Path(home))
     for folder in searched:       # local files first: fast, offline, no torchvision
         found = _read_local(name, folder, train)
@@ -250,8 +253,8 @@ def _unavailable(name: str, searched: list[Path], reason: str) -> DatasetUnavail
     return DatasetUnavailable(
         f"Dataset {name!r} is not available ({reason}). Searched: {', '.join(map(str, searched))}. "
         f"Put {files} in a folder and point to it with --set data_root=FOLDER (the data_root box in the "
-        f"dashboard), or put them in {default_data_dir()}. {apt}With internet access, download=True lets "
-        "torchvision fetch it.")
+        f"dashboard), or put them in {default_data_dir()}. {apt}With internet access, torchvision downloads it "
+        "there by itself.")
 
 
 # ---- user images: an image folder or an .npz ---------------------------------------------------
