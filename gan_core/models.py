@@ -73,9 +73,9 @@ class MLPDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         width = n_in * (2 if self.embed is not None else 1)
         for hidden in widths:
-            layers += [_sn(nn.Linear(width, hidden), cfg.spectral_norm), activation(cfg.activation)]
-            if cfg.dropout_d > 0:
-                layers.append(nn.Dropout(cfg.dropout_d))
+            # Dropout even at p=0 (an identity then): dropout_d can be turned on while the run trains
+            layers += [_sn(nn.Linear(width, hidden), cfg.spectral_norm), activation(cfg.activation),
+                       nn.Dropout(cfg.dropout_d)]
             width = hidden
         self.body = nn.Sequential(*layers)
         self.mbstd = MinibatchStd() if cfg.minibatch_std else None
@@ -148,9 +148,7 @@ class DCGANDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         for _ in range(n_down):
             layers.append(_sn(nn.Conv2d(c_in, width, 4, 2, 1), cfg.spectral_norm))
-            layers.append(nn.LeakyReLU(0.2))
-            if cfg.dropout_d > 0:
-                layers.append(nn.Dropout(cfg.dropout_d))
+            layers += [nn.LeakyReLU(0.2), nn.Dropout(cfg.dropout_d)]  # p=0: identity, turned on live
             c_in, width = width, width * 2
         self.conv = nn.Sequential(*layers, nn.Flatten())
         n_feat = c_in * base * base

@@ -143,8 +143,8 @@ class Trainer:
             with torch.no_grad():
                 torch._foreach_clamp_min_(list(self.discriminator.parameters()), -cfg.clip_value)
                 torch._foreach_clamp_max_(list(self.discriminator.parameters()), cfg.clip_value)
-        out = losses.d_output(cfg.loss, torch.stack([d_real.detach().mean(), d_fake.detach().mean()]))
-        return {"loss_d": loss.detach(), "d_real": out[0], "d_fake": out[1], "grad_norm_d": norm}
+        d_real, d_fake = (losses.d_output(cfg.loss, d.detach()).mean() for d in (d_real, d_fake))  # mean D(x)
+        return {"loss_d": loss.detach(), "d_real": d_real, "d_fake": d_fake, "grad_norm_d": norm}
 
     def g_update(self, fake: torch.Tensor | None = None, fake_y: torch.Tensor | None = None) -> dict:
         """One generator update through the current D; ``fake`` may carry its graph from ``d_update``."""
@@ -162,6 +162,8 @@ class Trainer:
             with torch.no_grad():
                 torch._foreach_lerp_(list(self.ema_generator.parameters()), list(self.generator.parameters()),
                                      1.0 - self.config.ema)
+                if self._ema_buffers:  # running statistics are not averaged: the EMA copy uses G's own
+                    torch._foreach_copy_(*self._ema_buffers)
         return {"loss_g": loss.detach(), "grad_norm_g": norm}
 
     def step(self, part: str = "both", *, sync: bool = True) -> dict[str, float]:
@@ -222,6 +224,11 @@ class Trainer:
                     group["betas"] = (new.beta1, new.beta2)
                 else:
                     group["momentum"] = new.momentum
+            if name == "rmsprop" and new.momentum > 0:  # RMSprop makes its buffers only when built with momentum
+                for p in opt.param_groups[0]["params"]:
+                    state = opt.state[p]
+                    if state and "momentum_buffer" not in state:
+                        state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
         for module in self.discriminator.modules():
             if isinstance(module, nn.Dropout):
                 module.p = new.dropout_d
@@ -242,6 +249,9 @@ class Trainer:
             self.ema_generator = copy.deepcopy(self.generator).requires_grad_(False)
         elif decay == 0:
             self.ema_generator = None
+        pairs = (list(zip(self.ema_generator.buffers(), self.generator.buffers(), strict=True))
+                 if self.ema_generator is not None else [])
+        self._ema_buffers = [list(side) for side in zip(*pairs, strict=True)] or None  # batch-norm statistics
 
     # ---- sampling and state -----------------------------------------------------------------
     @property
@@ -283,6 +293,11 @@ class Trainer:
         return state
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore a checkpoint, with the live settings it was saved with (changes made while it trained)."""
+        saved = state.get("config") or {}
+        live = {k: v for k, v in saved.items() if k in LIVE_KEYS and v != getattr(self.config, k, v)}
+        if live:
+            self.apply_changes(**live)
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
         for opt, key, name in ((self.opt_g, "opt_g", self.config.optimizer_g),

@@ -71,7 +71,6 @@ def make_view(trainer) -> View:
         idx = torch.linspace(0, data.x.shape[0] - 1, N_FEATURES, device=data.x.device).long()
         real = data.x[idx]
         real_y = data.y[idx] if (data.y is not None and trainer.num_classes) else None
-        fake_labels = trainer.fixed_labels[: N_FEATURES] if trainer.fixed_labels is not None else None
         with torch.no_grad():
             noise = trainer.fixed_noise
             if noise.shape[0] < N_POINTS and data.kind == "points":
@@ -83,6 +82,7 @@ def make_view(trainer) -> View:
             if labels is not None and labels.shape[0] < noise.shape[0]:
                 labels = labels.repeat(noise.shape[0] // labels.shape[0] + 1)[: noise.shape[0]]
             fake = trainer.generate(noise, labels)
+            fake_labels = labels[: N_FEATURES] if labels is not None else None
             fr, ff = disc.features(real, real_y), disc.features(fake[: N_FEATURES], fake_labels)
             d_real = losses.d_output(cfg.loss, disc(real, real_y))
             d_fake = losses.d_output(cfg.loss, disc(fake[: N_FEATURES], fake_labels))

@@ -140,8 +140,49 @@ def test_wgan_gp_with_minibatch_std_stays_finite():
     """A dead ReLU unit has zero spread over the batch: the std's root needs its eps, or the penalty is NaN."""
     tr = Trainer(tiny(loss="wgan_gp", minibatch_std=True, d_steps=2))
     with torch.no_grad():
-        tr.discriminator.body[-2].bias.fill_(-50.0)   # every unit of the last hidden layer dead on the batch
+        last = [m for m in tr.discriminator.body if isinstance(m, torch.nn.Linear)][-1]
+        last.bias.fill_(-50.0)   # every unit of the last hidden layer dead on the batch
     for _ in range(5):
         metrics = tr.step()
     assert all(math.isfinite(v) for v in metrics.values()), metrics
     assert all(torch.isfinite(p).all() for p in tr.discriminator.parameters())
+
+
+def test_live_momentum_on_rmsprop_and_dropout_switched_on_while_training():
+    tr = Trainer(tiny("quadratic", optimizer_g="rmsprop", optimizer_d="rmsprop", momentum=0.0))
+    tr.step()
+    tr.apply_changes(momentum=0.9, dropout_d=0.5)  # RMSprop was built without momentum buffers
+    before = [p.detach().clone() for p in tr.generator.parameters()]
+    assert all(math.isfinite(v) for v in tr.step().values())
+    assert any(not torch.equal(a, b) for a, b in zip(before, tr.generator.parameters(), strict=True))
+    assert all("momentum_buffer" in tr.opt_d.state[p] for p in tr.discriminator.parameters())
+    x = tr.data.x[:256]
+    tr.discriminator.train()
+    assert not torch.equal(tr.discriminator(x), tr.discriminator(x))  # dropout now acts in train mode
+
+
+def test_ema_copy_follows_the_generators_batch_norm_statistics():
+    tr = Trainer(tiny("digits", batch_size=16, batchnorm_g=True, ema=0.99))
+    for _ in range(3):
+        tr.step()
+    pairs = list(zip(tr.ema_generator.buffers(), tr.generator.buffers(), strict=True))
+    assert pairs and all(torch.equal(e, g) for e, g in pairs)
+    assert any(float(b.float().abs().sum()) > 0 for b, _ in pairs if b.dtype.is_floating_point)
+
+
+def test_a_checkpoint_brings_back_the_live_settings_it_was_saved_with():
+    tr = Trainer(tiny(ema=0.9))
+    tr.step()
+    tr.apply_changes(lr_g=3e-4, ema=0.0)  # changed while training: config.json still says ema 0.9
+    tr.step()
+    other = Trainer(tiny(ema=0.9, seed=9))
+    other.load_state_dict(tr.state_dict())
+    assert other.config.lr_g == 3e-4 and other.opt_g.param_groups[0]["lr"] == 3e-4
+    assert other.ema_generator is None
+    z = torch.randn(8, tr.config.latent_dim)
+    assert torch.allclose(tr.generate(z), other.generate(z))
+
+
+def test_conditional_points_view():
+    v = Trainer(tiny(conditional=True)).view()  # ring8's labels are its modes
+    assert v.kind == "points" and v.feat_fake.shape[0] == v.feat_real.shape[0]
