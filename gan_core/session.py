@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from . import store
 from .config import LIVE_KEYS, TrainConfig, live_change
@@ -87,7 +88,14 @@ class TrainingSession:
         self._commands.put(("step", n, part))
 
     def stop(self, wait: bool = True, timeout: float = 30.0) -> None:
-        self._commands.put(("stop",))
+        with self._lock:
+            never_started = self._thread is None
+            if not never_started:
+                self._commands.put(("stop",))
+        if never_started:  # nothing to tell a thread: end here, so a later start() does not run it
+            if self._snap.state not in ENDED:
+                self._end("stopped", None)
+            return
         if wait and self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
@@ -167,12 +175,17 @@ class TrainingSession:
             self.trainer = self._factory(self.config)
             if self._resume:
                 self.trainer.load_state_dict(store.load_checkpoint(self.run_dir / "checkpoints" / "latest.pt"))
+                self.config = getattr(self.trainer, "config", self.config)  # with the live changes it was saved with
                 self._series.extend(store.read_metrics(self.run_dir))
             self.evaluator = self._evaluator_factory(self.trainer) if self._evaluator_factory else None
             self._record("start", {"resumed": bool(self._resume)})
             last_rate_step = self.trainer.step_count
             self._publish(state="running", view=self._view(), config=self.config.to_dict())
             while True:
+                if time.time() - last_flush >= 0.5:  # also while paused: events and status reach the disk
+                    self.store.flush()
+                    self.store.set_status(self._snap.state, self.trainer.step_count)
+                    last_flush = time.time()
                 block = paused and pending == 0
                 cmd = self._next_command(block)
                 if cmd is None and block:
@@ -230,19 +243,22 @@ class TrainingSession:
                               elapsed=now - t_start, progress=self._progress(now - t_start),
                               state="paused" if paused and pending == 0 else "running",
                               **({"metrics": metrics} if metrics else {}), **extra)
-                if now - last_flush >= 0.5:
-                    self.store.flush()
-                    self.store.set_status(self._snap.state, tr.step_count)
-                    last_flush = now
                 if (cfg.max_steps and tr.step_count >= cfg.max_steps
                         or cfg.max_seconds and now - t_start >= cfg.max_seconds):
                     self._end("finished", None)
                     return
         except Exception as exc:  # noqa: BLE001 - any failure of a run must end only that run, with its message
             message = f"{type(exc).__name__}: {exc}"
+            hint = "Check the settings named in the message; other runs are unaffected."
             self.store.log_event(self._snap.step, "error", {"message": message,
                                                              "traceback": traceback.format_exc(limit=8)})
-            self._end("failed", message, "Check the settings named in the message; other runs are unaffected.")
+            if _out_of_memory(exc):
+                size = getattr(self.config, "batch_size", None)
+                message = (f"batch_size={size} does not fit in the memory of this device "
+                           f"({str(exc).splitlines()[0][:200]})") if size else message
+                hint = (f"Try batch_size={max(2, size // 2)} or a smaller model; other runs are unaffected."
+                        if size else hint)
+            self._end("failed", message, hint)
         finally:
             if self._gate is not None:
                 self._gate.release(self)
@@ -336,6 +352,16 @@ class TrainingSession:
         # a new frozen Snapshot replaces the old one in one assignment: readers never see a half-update
         with self._publish_lock:
             self._snap = Snapshot(**{**self._snap.__dict__, **changes})
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """CUDA/MPS out of memory, or the CPU allocator refusing a tensor."""
+    if isinstance(exc, torch.OutOfMemoryError):
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()  # give the failed run's blocks back to the other runs
+        return True
+    text = str(exc).lower()
+    return "out of memory" in text or "can't allocate memory" in text
 
 
 def _gan_trainer(config: TrainConfig):

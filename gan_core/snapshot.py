@@ -1,7 +1,9 @@
 """What pages read of a run: the frozen ``Snapshot`` and the states a run goes through."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import torch
@@ -18,7 +20,7 @@ class Snapshot:
     run_id: str
     state: str
     step: int
-    metrics: dict = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)
     error: str | None = None
     hint: str | None = None
     images_per_second: float = 0.0
@@ -26,10 +28,17 @@ class Snapshot:
     elapsed: float = 0.0
     progress: float | None = None
     view: Any = None
-    config: dict = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
     queue_position: int = 0
-    evaluation: dict | None = None   # latest quality evaluation (floats and lists such as missing_modes)
-    alarm: dict | None = None        # mode-collapse alarm: {"kind", "lost", "best", "now", "message"}
+    evaluation: Mapping | None = None   # latest quality evaluation (floats and lists such as missing_modes)
+    alarm: Mapping | None = None        # mode-collapse alarm: {"kind", "lost", "best", "now", "message"}
+
+    def __post_init__(self) -> None:
+        # the mappings are read-only views of private copies: one reader cannot change what another sees
+        for name in ("metrics", "config", "evaluation", "alarm"):
+            value = getattr(self, name)
+            if isinstance(value, dict):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
 
 
 def divergence_hint(config: Any) -> str:

@@ -2,6 +2,7 @@ import math
 import time
 
 import pytest
+import torch
 from waiting import wait_for
 
 from gan_core import store
@@ -135,3 +136,61 @@ def test_resume_from_checkpoint_continues_the_history(runs_dir):
     assert again.snapshot().step == 50
     steps = store.read_metrics(s.run_dir)["step"]
     assert steps[0] == 1 and steps[-1] == 50
+
+
+def test_stop_before_start_ends_the_run_and_a_later_start_does_nothing(runs_dir):
+    s = TrainingSession(cfg())
+    s.stop()
+    assert s.snapshot().state == "stopped" and store.read_status(s.run_dir)["status"] == "stopped"
+    s.start()
+    time.sleep(0.3)
+    assert s.snapshot().state == "stopped" and s.snapshot().step == 0
+
+
+def test_a_paused_run_reaches_the_disk(runs_dir):
+    s = TrainingSession(cfg()).start()
+    assert wait_for(lambda: s.snapshot().step > 2)
+    s.pause()
+    assert wait_for(lambda: s.snapshot().state == "paused")
+    s.update(lr_d=3e-4)
+    # within about a second, without another step: the status file and the events table say so
+    assert wait_for(lambda: store.read_status(s.run_dir)["status"] == "paused", timeout=3)
+    assert wait_for(lambda: {"pause", "update"} <= {e["kind"] for e in store.read_events(s.run_dir)}, timeout=3)
+    s.stop()
+
+
+def test_snapshot_cannot_be_changed_by_a_reader(runs_dir):
+    s = TrainingSession(cfg()).start()
+    assert wait_for(lambda: s.snapshot().metrics)
+    snap = s.snapshot()
+    with pytest.raises(TypeError):
+        snap.metrics["loss_d"] = 123.0
+    with pytest.raises(TypeError):
+        snap.config["lr_d"] = 1.0
+    s.stop()
+
+
+def test_resume_keeps_the_changes_made_while_training(runs_dir):
+    from gan_core.registry import RunRegistry
+
+    reg = RunRegistry()
+    s = reg.create(cfg(max_steps=40)).start()
+    assert wait_for(lambda: s.snapshot().step > 2)
+    s.update(lr_g=4e-4)
+    assert s.wait(30)
+    again = reg.resume(s.run_id).start()  # config.json still holds lr_g 1e-3; the checkpoint holds 4e-4
+    assert wait_for(lambda: again.trainer is not None and again.snapshot().state in ("running", "finished"))
+    assert again.config.lr_g == 4e-4 and again.trainer.opt_g.param_groups[0]["lr"] == 4e-4
+    again.stop()
+
+
+def test_out_of_memory_names_the_batch_size(runs_dir, monkeypatch):
+    s = TrainingSession(cfg(batch_size=64)).start()
+    assert wait_for(lambda: s.trainer is not None and s.snapshot().step > 1)
+
+    def too_big(*a, **k):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+
+    monkeypatch.setattr(s.trainer, "step", too_big)
+    assert wait_for(lambda: s.snapshot().state == "failed")
+    assert "batch_size=64" in s.snapshot().error and "batch_size=32" in s.snapshot().hint
