@@ -54,6 +54,7 @@ class TrainingSession:
         self.trainer: Any = None
         self.evaluator: Any = None
         self._last_good: dict | None = None
+        self._first_step, self._train_t0 = 0, time.time()  # where and when this session's training began
         self._step_lock = threading.Lock()  # held around one step, so checkpoint() sees a consistent state
         if not resume:
             self.store.set_status("idle", 0)
@@ -179,7 +180,8 @@ class TrainingSession:
                 self._series.extend(store.read_metrics(self.run_dir))
             self.evaluator = self._evaluator_factory(self.trainer) if self._evaluator_factory else None
             self._record("start", {"resumed": bool(self._resume)})
-            last_rate_step = self.trainer.step_count
+            last_rate_step, last_rate_t = self.trainer.step_count, time.time()
+            self._first_step, self._train_t0 = last_rate_step, last_rate_t
             self._publish(state="running", view=self._view(), config=self.config.to_dict())
             while True:
                 if time.time() - last_flush >= 0.5:  # also while paused: events and status reach the disk
@@ -346,7 +348,13 @@ class TrainingSession:
             self._record(state, {"message": error} if error else {})
             self.store.flush()
             self.store.set_status(state, step, error or "")
-            self._publish(state=state, error=error, hint=hint, step=step)
+            rate = {}
+            if self.trainer is not None and not self._snap.images_per_second and step > self._first_step:
+                # a run shorter than one rate window (0.5 s): its average rate
+                seconds = max(time.time() - self._train_t0, 1e-6)
+                rate = {"steps_per_second": (step - self._first_step) / seconds}
+                rate["images_per_second"] = rate["steps_per_second"] * self.trainer.images_per_step
+            self._publish(state=state, error=error, hint=hint, step=step, **rate)
 
     def _publish(self, **changes: Any) -> None:
         # a new frozen Snapshot replaces the old one in one assignment: readers never see a half-update
