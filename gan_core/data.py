@@ -165,9 +165,6 @@ def _image_set(name: str, data_root: str, train: bool, download: bool, home: str
         idx = train_idx if train else test_idx
         x = torch.from_numpy(bunch.images[idx, None].astype(np.float32)).div_(8.0).sub_(1.0)
         return _labelled(name, x, bunch.target[idx], CLASS_NAMES[name], "sklearn.datasets.load_digits")
-    if data_root and not Path(data_root).is_dir():  # a typo must not become a new, empty download folder
-        raise DatasetUnavailable(f"data_root={data_root!r} is not an existing folder; allowed: a folder holding "
-                                 f"the {name} files, or empty to use {home}")
     searched = _search_dirs(name, data_root, Path(home))
     for folder in searched:       # local files first: fast, offline, no torchvision
         found = _read_local(name, folder, train)
@@ -178,6 +175,9 @@ def _image_set(name: str, data_root: str, train: bool, download: bool, home: str
     if root is None and not download:
         raise _unavailable(name, searched, "download=False")
     root = root or roots[0]
+    if data_root and not root.is_dir():  # found nowhere: a mistyped data_root must not become a download folder
+        raise DatasetUnavailable(f"data_root={data_root!r} is not an existing folder; allowed: a folder holding "
+                                 f"the {name} files, or empty to use {home}")
     try:
         import torchvision.datasets as tvd
         root.mkdir(parents=True, exist_ok=True)

@@ -189,6 +189,37 @@ def standardise(nets: tuple[nn.Module, ...], mean: torch.Tensor, std: torch.Tens
             net.data_std.copy_(std.flatten())
 
 
+def match_layer_positions(saved: dict, net: nn.Module) -> dict:
+    """``saved`` (a state dict) with the positions inside ``net``'s Sequentials renumbered onto ``net``'s.
+
+    Checkpoints from before D always held its Dropout layers (they were there only when dropout_d > 0) number
+    their layers differently: the k-th saved layer with weights of a Sequential becomes its k-th one now.
+    """
+    own = net.state_dict()
+    if saved.keys() == own.keys():
+        return saved
+
+    def positions(keys) -> dict[str, list[int]]:
+        found: dict[str, set[int]] = {}
+        for key in keys:
+            head, _, rest = key.partition(".")
+            index = rest.partition(".")[0]
+            if index.isdigit():
+                found.setdefault(head, set()).add(int(index))
+        return {head: sorted(ix) for head, ix in found.items()}
+
+    old_pos, new_pos = positions(saved), positions(own)
+    moves = {(head, i): j for head, ix in old_pos.items() if len(ix) == len(new_pos.get(head, ()))
+             for i, j in zip(ix, new_pos[head], strict=True)}
+    out = {}
+    for key, value in saved.items():
+        head, _, rest = key.partition(".")
+        index, _, tail = rest.partition(".")
+        moved = moves.get((head, int(index))) if index.isdigit() else None
+        out[f"{head}.{moved}.{tail}" if moved is not None else key] = value
+    return out
+
+
 def build_generator(cfg: TrainConfig, item_shape: tuple[int, ...], num_classes: int = 0) -> nn.Module:
     """Generator for ``cfg.model``; ``item_shape`` is ``(2,)`` or ``(C, H, W)``."""
     images = len(item_shape) == 3

@@ -91,11 +91,14 @@ class TrainingSession:
     def stop(self, wait: bool = True, timeout: float = 30.0) -> None:
         with self._lock:
             never_started = self._thread is None
-            if not never_started:
+            end_here = never_started and self._snap.state not in ENDED
+            if end_here:  # nothing to tell a thread: ended now, under the lock start() takes, so it cannot start
+                self._publish(state="stopped")
+            elif not never_started:
                 self._commands.put(("stop",))
-        if never_started:  # nothing to tell a thread: end here, so a later start() does not run it
-            if self._snap.state not in ENDED:
-                self._end("stopped", None)
+        if end_here:
+            self._end("stopped", None)  # the event and status.json (outside the lock: _record takes it)
+        if never_started:
             return
         if wait and self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
@@ -167,6 +170,7 @@ class TrainingSession:
         first = True  # the first iteration always reports: a page shows its first point at once, not at log_every
         last_flush = last_rate_t = time.time()
         last_rate_step, ips, sps = 0, 0.0, 0.0
+        written: tuple = ()  # the (state, step) status.json holds
         try:
             if self._gate is not None:
                 self._publish(state="queued")
@@ -185,8 +189,11 @@ class TrainingSession:
             self._publish(state="running", view=self._view(), config=self.config.to_dict())
             while True:
                 if time.time() - last_flush >= 0.5:  # also while paused: events and status reach the disk
-                    self.store.flush()
-                    self.store.set_status(self._snap.state, self.trainer.step_count)
+                    self.store.flush()  # nothing buffered: no write
+                    status = (self._snap.state, self.trainer.step_count)
+                    if status != written:  # a paused run writes its status once, not every half second
+                        self.store.set_status(*status)
+                        written = status
                     last_flush = time.time()
                 block = paused and pending == 0
                 cmd = self._next_command(block)

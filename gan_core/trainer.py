@@ -15,7 +15,7 @@ from torch import nn
 from . import losses
 from .config import LIVE_KEYS, TrainConfig, live_change
 from .data import Batcher, Dataset, load_dataset
-from .models import build_discriminator, build_generator, standardise
+from .models import build_discriminator, build_generator, match_layer_positions, standardise
 
 METRIC_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "lr_d", "lr_g")
 
@@ -162,8 +162,9 @@ class Trainer:
             with torch.no_grad():
                 torch._foreach_lerp_(list(self.ema_generator.parameters()), list(self.generator.parameters()),
                                      1.0 - self.config.ema)
-                if self._ema_buffers:  # running statistics are not averaged: the EMA copy uses G's own
-                    torch._foreach_copy_(*self._ema_buffers)
+                buffers = list(self.ema_generator.buffers())
+                if buffers:  # batch-norm statistics are not averaged: the EMA copy uses G's own
+                    torch._foreach_copy_(buffers, list(self.generator.buffers()))
         return {"loss_g": loss.detach(), "grad_norm_g": norm}
 
     def step(self, part: str = "both", *, sync: bool = True) -> dict[str, float]:
@@ -249,9 +250,6 @@ class Trainer:
             self.ema_generator = copy.deepcopy(self.generator).requires_grad_(False)
         elif decay == 0:
             self.ema_generator = None
-        pairs = (list(zip(self.ema_generator.buffers(), self.generator.buffers(), strict=True))
-                 if self.ema_generator is not None else [])
-        self._ema_buffers = [list(side) for side in zip(*pairs, strict=True)] or None  # batch-norm statistics
 
     # ---- sampling and state -----------------------------------------------------------------
     @property
@@ -299,7 +297,7 @@ class Trainer:
         if live:
             self.apply_changes(**live)
         self.generator.load_state_dict(state["generator"])
-        self.discriminator.load_state_dict(state["discriminator"])
+        self.discriminator.load_state_dict(match_layer_positions(state["discriminator"], self.discriminator))
         for opt, key, name in ((self.opt_g, "opt_g", self.config.optimizer_g),
                                (self.opt_d, "opt_d", self.config.optimizer_d)):
             opt.load_state_dict(state[key])

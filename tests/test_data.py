@@ -350,3 +350,13 @@ def test_browser_data_root_stays_inside_its_folders(tmp_path):
         with pytest.raises(ValueError, match="outside the folders") as err:
             browser_data_root(bad, roots)
         assert repr(bad) in str(err.value) and str(uploads) in str(err.value)
+
+
+def test_a_missing_data_root_falls_back_to_the_known_places_and_is_never_created(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_DATA_DIR", str(tmp_path / "home"))
+    typo = tmp_path / "typo"
+    if Path(data.FASHION_MNIST_SYSTEM_DIR).is_dir():  # another machine's config still finds the system's copy
+        assert load_dataset("fashion_mnist", str(typo)).x.shape[1:] == (1, 28, 28)
+    with pytest.raises(DatasetUnavailable, match="data_root"):
+        load_dataset("mnist", str(typo))
+    assert not typo.exists()

@@ -186,3 +186,19 @@ def test_a_checkpoint_brings_back_the_live_settings_it_was_saved_with():
 def test_conditional_points_view():
     v = Trainer(tiny(conditional=True)).view()  # ring8's labels are its modes
     assert v.kind == "points" and v.feat_fake.shape[0] == v.feat_real.shape[0]
+
+
+def test_checkpoints_numbered_before_d_always_held_dropout_layers_still_load():
+    for dataset, seq in (("ring8", "body"), ("digits", "conv")):
+        tr = Trainer(tiny(dataset, batch_size=16, **({"model": "dcgan"} if seq == "conv" else {})))
+        tr.step()
+        state = tr.state_dict()
+        layers = sorted({int(k.split(".")[1]) for k in state["discriminator"] if k.startswith(seq + ".")})
+        old = dict(zip(layers, range(0, 2 * len(layers), 2), strict=True))  # Linear/Conv, activation, next...
+        state["discriminator"] = {(f"{seq}.{old[int(k.split('.')[1])]}." + k.split(".", 2)[2]
+                                   if k.startswith(seq + ".") else k): v for k, v in state["discriminator"].items()}
+        other = Trainer(tiny(dataset, batch_size=16, seed=5, **({"model": "dcgan"} if seq == "conv" else {})))
+        other.load_state_dict(state)
+        x = tr.data.x[:8]
+        tr.discriminator.eval(), other.discriminator.eval()
+        assert torch.allclose(tr.discriminator(x), other.discriminator(x))
