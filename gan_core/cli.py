@@ -98,7 +98,7 @@ def cmd_train(args: argparse.Namespace) -> dict:
     if snap.evaluation:
         result["metrics"].update({k: v for k, v in snap.evaluation.items() if k != "step"})
     if snap.alarm:
-        result["alarm"] = dict(snap.alarm)
+        result["alarm"] = snap.alarm  # a read-only mapping: _json_default writes it as an object
     if snap.error:
         result["error"] = snap.error
         result["hint"] = snap.hint
