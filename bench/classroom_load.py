@@ -65,7 +65,7 @@ class HealthProbe(threading.Thread):
 
 def cycles(n: int) -> dict:
     from gan_core.config import TrainConfig
-    from gan_core.registry import RunRegistry
+    from gan_core.runtime.registry import RunRegistry
 
     os.environ["GAN_RUNS_DIR"] = tempfile.mkdtemp(prefix="gan-cycles-")
     cfg = TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=200, batch_size=16,

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_core import store  # noqa: E402
+from gan_core.runtime import store  # noqa: E402
 
 KEYS = ("fid", "kid", "class_entropy", "classes_covered", "precision", "recall")
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from gan_core.adversarial import robustness  # noqa: E402
+from gan_core.lessons.adversarial import robustness  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,7 +85,7 @@ def main() -> None:
     from browser_helpers import ARGS, CHROMIUM, free_port, start_server
     from playwright.sync_api import sync_playwright
 
-    from gan_core.trainer import default_threads
+    from gan_core.device import default_threads
 
     runs = Path(tempfile.mkdtemp(prefix="ui-overhead-"))
     port = free_port()

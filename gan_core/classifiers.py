@@ -18,6 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_core.device import resolve_device
+from gan_core.paths import classifier_cache_dir
+
 KINDS = ("cnn", "mlp")
 CACHE_VERSION = 1
 # Seconds of training get_classifier spends per dataset when it has to train (measured on a 2-core CPU: enough
@@ -173,29 +176,9 @@ def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epoc
                         "loss": loss_sum / seen, "train_acc": correct / seen}
 
 
-def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """``None``/``"auto"`` -> cuda > mps > cpu (``trainer.resolve_device``); a ``torch.device`` as is."""
-    if isinstance(device, torch.device):
-        return device
-    from .trainer import resolve_device as by_name  # lazy: trainer imports much more than we need
-
-    return by_name("auto" if device is None else str(device))
-
-
-def cache_dir() -> Path:
-    """``<runs_root>/_cache/classifiers`` (runs_root: ``$GAN_RUNS_DIR`` or ``<repo>/runs``)."""
-    try:
-        from .store import runs_root
-        root = Path(runs_root())
-    except ImportError:
-        env = os.environ.get("GAN_RUNS_DIR", "")
-        root = Path(env) if env else Path(__file__).resolve().parent.parent / "runs"
-    return root / "_cache" / "classifiers"
-
-
 def load_split(dataset: str, data_root: str = "", *, train: bool) -> tuple[torch.Tensor, torch.Tensor, int]:
     """Images in [0, 1] (N, C, H, W), labels (N,) and the class count of one split of a labelled image set."""
-    from .data import load_dataset
+    from gan_core.data.builtin import load_dataset
 
     data = load_dataset(dataset, data_root, train=train)
     if data.kind != "images" or data.y is None or data.num_classes < 2:
@@ -229,7 +212,7 @@ def get_classifier(dataset: str, data_root: str = "", kind: str = "cnn", device:
     with key_lock:  # one trainer per key even when several threads ask at once; other keys do not wait
         if key in _MEMORY:
             return _MEMORY[key]
-        path = cache_dir() / f"{_slug(dataset, data_root)}-{kind}-v{CACHE_VERSION}.pt"
+        path = classifier_cache_dir() / f"{_slug(dataset, data_root)}-{kind}-v{CACHE_VERSION}.pt"
         model, acc = _load_cached(path, kind, dev)
         if model is None:
             model, acc = _train_and_save(path, dataset, data_root, kind, dev, seconds)

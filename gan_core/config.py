@@ -5,12 +5,12 @@ checkpoint. ``validate()`` raises ``ValueError`` naming the key, the bad value a
 """
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
+
+from gan_core.checks import DictConfig, choice, coerce_value, float_range, int_range, run_keys
+from gan_core.paths import PRESETS_DIR
 
 DATASETS = ("ring8", "grid25", "spiral", "quadratic", "two_curves", "points",
             "digits", "mnist", "fashion_mnist", "cifar10", "folder")
@@ -19,7 +19,6 @@ MODELS = ("mlp", "dcgan")
 LOSSES = ("minimax", "nonsaturating", "wgan", "wgan_gp", "hinge", "lsgan")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu", "gelu")
-DEVICES = ("auto", "cpu", "cuda", "mps")
 
 # Knobs a running session may change at the next step; every other knob needs new models or data.
 LIVE_KEYS = frozenset({
@@ -32,7 +31,7 @@ MAX_BATCH = 8192
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(DictConfig):
     """Every knob of one GAN run. Field names are a public contract (DESIGN.md): never rename them."""
 
     # data
@@ -93,21 +92,6 @@ class TrainConfig:
         values = {**DATASET_DEFAULTS.get(dataset, {}), "dataset": dataset, **overrides}
         return cls.from_dict(values)
 
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
-        """Build from a dict (JSON, a preset, a form); unknown keys and wrong types raise ValueError."""
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ValueError(f"unknown config key {unknown[0]!r}; allowed keys: {', '.join(known)}")
-        cfg = cls()
-        for key, value in values.items():
-            setattr(cfg, key, coerce(key, value))
-        return cfg
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
@@ -121,9 +105,6 @@ class TrainConfig:
             raise ValueError("config JSON must be an object of key: value pairs")
         return cls.from_dict(values)
 
-    def replace(self, **changes: Any) -> TrainConfig:
-        return TrainConfig.from_dict({**self.to_dict(), **changes})
-
     @property
     def is_points(self) -> bool:
         return self.dataset in POINT_DATASETS
@@ -135,48 +116,43 @@ class TrainConfig:
     # ---- validation ---------------------------------------------------------------------------
     def validate(self) -> TrainConfig:
         """Raise ValueError naming the first bad key, its value and what is allowed; return self."""
-        _choice("dataset", self.dataset, DATASETS)
-        _choice("model", self.model, MODELS)
-        _choice("loss", self.loss, LOSSES)
-        _choice("optimizer_g", self.optimizer_g, OPTIMIZERS)
-        _choice("optimizer_d", self.optimizer_d, OPTIMIZERS)
-        _choice("activation", self.activation, ACTIVATIONS)
-        _choice("device", self.device, DEVICES)
+        choice("dataset", self.dataset, DATASETS)
+        choice("model", self.model, MODELS)
+        choice("loss", self.loss, LOSSES)
+        choice("optimizer_g", self.optimizer_g, OPTIMIZERS)
+        choice("optimizer_d", self.optimizer_d, OPTIMIZERS)
+        choice("activation", self.activation, ACTIVATIONS)
         if self.model == "dcgan" and self.is_points:
             raise ValueError(f"model='dcgan' needs an image dataset, not dataset={self.dataset!r}; use model='mlp'")
         if self.dataset in ("folder", "points") and not self.data_root:
             raise ValueError(f"dataset={self.dataset!r} needs data_root: the file or folder to read")
-        _int_range("latent_dim", self.latent_dim, 1, 1024)
-        _int_range("n_points", self.n_points, 64, 1_000_000)
+        int_range("latent_dim", self.latent_dim, 1, 1024)
+        int_range("n_points", self.n_points, 64, 1_000_000)
         for key in ("g_hidden", "d_hidden"):
             widths = getattr(self, key)
             if not 1 <= len(widths) <= 8 or any(not 1 <= w <= 4096 for w in widths):
                 raise ValueError(f"{key}={widths!r} is not allowed; give 1 to 8 layer widths, each 1..4096")
-        _int_range("d_feature_dim", self.d_feature_dim, 0, 4096)
-        _int_range("dcgan_width", self.dcgan_width, 4, 256)
-        _float_range("dropout_d", self.dropout_d, 0.0, 0.95)
-        _float_range("label_smoothing", self.label_smoothing, 0.0, 0.5)
-        _float_range("instance_noise", self.instance_noise, 0.0, 10.0)
-        _float_range("gp_weight", self.gp_weight, 0.0, 1e4)
-        _float_range("clip_value", self.clip_value, 1e-6, 10.0)
+        int_range("d_feature_dim", self.d_feature_dim, 0, 4096)
+        int_range("dcgan_width", self.dcgan_width, 4, 256)
+        float_range("dropout_d", self.dropout_d, 0.0, 0.95)
+        float_range("label_smoothing", self.label_smoothing, 0.0, 0.5)
+        float_range("instance_noise", self.instance_noise, 0.0, 10.0)
+        float_range("gp_weight", self.gp_weight, 0.0, 1e4)
+        float_range("clip_value", self.clip_value, 1e-6, 10.0)
         for key in ("lr_g", "lr_d"):
-            _float_range(key, getattr(self, key), 1e-8, 10.0, low_open=False)
-        _float_range("beta1", self.beta1, 0.0, 0.9999)
-        _float_range("beta2", self.beta2, 0.0, 0.99999)
-        _float_range("momentum", self.momentum, 0.0, 0.999)
-        _float_range("lr_decay", self.lr_decay, 0.01, 1.0)
-        _int_range("d_steps", self.d_steps, 1, 100)
-        _int_range("g_steps", self.g_steps, 1, 100)
-        _int_range("batch_size", self.batch_size, 2, MAX_BATCH)
-        _float_range("grad_clip", self.grad_clip, 0.0, 1e6)
-        _float_range("weight_decay", self.weight_decay, 0.0, 1.0)
-        _float_range("ema", self.ema, 0.0, 0.99999)
-        _int_range("seed", self.seed, 0, 2**31 - 1)
-        _int_range("threads", self.threads, 0, 256)
-        _int_range("max_steps", self.max_steps, 0, 10**9)
-        _float_range("max_seconds", self.max_seconds, 0.0, 7 * 24 * 3600.0)
-        for key in ("log_every", "snapshot_every", "eval_every", "checkpoint_every"):
-            _int_range(key, getattr(self, key), 1, 10**7)
+            float_range(key, getattr(self, key), 1e-8, 10.0)
+        float_range("beta1", self.beta1, 0.0, 0.9999)
+        float_range("beta2", self.beta2, 0.0, 0.99999)
+        float_range("momentum", self.momentum, 0.0, 0.999)
+        float_range("lr_decay", self.lr_decay, 0.01, 1.0)
+        int_range("d_steps", self.d_steps, 1, 100)
+        int_range("g_steps", self.g_steps, 1, 100)
+        int_range("batch_size", self.batch_size, 2, MAX_BATCH)
+        float_range("grad_clip", self.grad_clip, 0.0, 1e6)
+        float_range("weight_decay", self.weight_decay, 0.0, 1.0)
+        float_range("ema", self.ema, 0.0, 0.99999)
+        int_range("threads", self.threads, 0, 256)
+        run_keys(self)
         return self
 
 
@@ -196,82 +172,10 @@ def live_change(config: Any, changes: dict[str, Any], live_keys) -> tuple[Any, d
 
 def coerce(key: str, value: Any) -> Any:
     """Convert ``value`` (maybe a string from the command line or a URL) to the type of field ``key``."""
-    known = {f.name: f for f in fields(TrainConfig)}
+    known = [f.name for f in fields(TrainConfig)]
     if key not in known:
         raise ValueError(f"unknown config key {key!r}; allowed keys: {', '.join(known)}")
-    default = getattr(TrainConfig(), key)
-    try:
-        if isinstance(default, bool):
-            if isinstance(value, str):
-                low = value.strip().lower()
-                if low not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-                    raise TypeError
-                return low in ("true", "1", "yes", "on")
-            if isinstance(value, (bool, int)) and value in (0, 1):
-                return bool(value)
-            raise TypeError
-        if isinstance(default, int):
-            if isinstance(value, bool):
-                raise TypeError
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise TypeError
-                return int(value)
-            return int(str(value).strip()) if isinstance(value, str) else int(value)
-        if isinstance(default, float):
-            if isinstance(value, bool):
-                raise TypeError
-            out = float(value)
-            if not math.isfinite(out):
-                raise ValueError(f"{key}={value!r} is not a finite number")
-            return out
-        if isinstance(default, list):
-            if isinstance(value, str):
-                parts = [p for p in value.replace("[", "").replace("]", "").replace(" ", "").split(",") if p]
-                return [int(p) for p in parts]
-            if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool)
-                                                       or isinstance(v, float) and v.is_integer() for v in value):
-                return [int(v) for v in value]
-            raise TypeError
-        if isinstance(default, str):
-            if not isinstance(value, str):
-                raise TypeError
-            return value.strip()
-    except ValueError as exc:
-        if "finite" in str(exc):
-            raise
-        raise ValueError(f"{key}={value!r} is not a valid {_type_name(default)}") from None
-    except TypeError:
-        raise ValueError(f"{key}={value!r} is not a valid {_type_name(default)}") from None
-    return value
-
-
-def _type_name(default: Any) -> str:
-    if isinstance(default, bool):
-        return "boolean (true/false)"
-    if isinstance(default, int):
-        return "integer"
-    if isinstance(default, float):
-        return "number"
-    if isinstance(default, list):
-        return "list of integers such as 128,128"
-    return "string"
-
-
-def _choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{key}={value!r} is not allowed; choose one of: {', '.join(allowed)}")
-
-
-def _int_range(key: str, value: Any, low: int, high: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ValueError(f"{key}={value!r} is out of range; allowed: an integer from {low} to {high}")
-
-
-def _float_range(key: str, value: Any, low: float, high: float, low_open: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or not low <= value <= high:
-        raise ValueError(f"{key}={value!r} is out of range; allowed: a finite number from {low:g} to {high:g}")
+    return coerce_value(key, value, getattr(TrainConfig(), key))
 
 
 # Per-dataset defaults: what trains best in a few minutes of laptop CPU (measured; see README).
@@ -300,9 +204,6 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
     "cifar10": dict(_IMAGE_DCGAN, dcgan_width=48),
     "folder": _IMAGE_DCGAN,
 }
-
-PRESETS_DIR = Path(__file__).resolve().parent.parent / "assets" / "presets"
-
 
 def list_presets() -> dict[str, dict[str, Any]]:
     """All presets under assets/presets: name -> {"description", "lesson", "config": {...}}."""

@@ -261,7 +261,7 @@ def scalars(result: dict[str, Any]) -> dict[str, float]:
 class Evaluator:
     """Cheap repeated evaluation against a real reference computed once.
 
-    Args: data a ``gan_core.data.Dataset``; n_samples fakes per evaluation (default 2000 points / 1000
+    Args: data a ``gan_core.data.builtin.Dataset``; n_samples fakes per evaluation (default 2000 points / 1000
     images); device for the classifier; classifier (default ``get_classifier(data.name, data_root)``); bins
     of the 2-D grid; seed for the real subset.
     """

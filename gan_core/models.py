@@ -10,7 +10,7 @@ import math
 import torch
 from torch import nn
 
-from .config import TrainConfig
+from gan_core.config import TrainConfig
 
 
 def activation(name: str, slope: float = 0.2) -> nn.Module:

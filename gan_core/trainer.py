@@ -7,40 +7,18 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 
 import torch
 from torch import nn
 
-from . import losses
-from .config import LIVE_KEYS, TrainConfig, live_change
-from .data import Batcher, Dataset, load_dataset
-from .models import build_discriminator, build_generator, match_layer_positions, standardise
+from gan_core import losses
+from gan_core.config import LIVE_KEYS, TrainConfig, live_change
+from gan_core.data.builtin import load_dataset
+from gan_core.data.dataset import Batcher, Dataset
+from gan_core.device import resolve_device
+from gan_core.models import build_discriminator, build_generator, match_layer_positions, standardise
 
 METRIC_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "lr_d", "lr_g")
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """``auto`` picks cuda > mps > cpu; an unavailable explicit choice raises ValueError."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' is not available on this machine; allowed: auto, cpu")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ValueError("device='mps' is not available on this machine; allowed: auto, cpu")
-    if name not in ("cpu", "cuda", "mps"):
-        raise ValueError(f"device={name!r} is unknown; allowed: auto, cpu, cuda, mps")
-    return torch.device(name)
-
-
-def default_threads(serving: bool = False) -> int:
-    """Intra-op threads: all cores headless; one core left to the web server when a UI shares the machine."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cores - 1) if serving and cores >= 2 else cores
 
 
 def make_optimizer(name: str, params, cfg: TrainConfig, lr: float, device: torch.device | None = None
@@ -278,7 +256,7 @@ class Trainer:
 
     def view(self):
         """The frozen ``View`` (sample grid or 2-D plane) of the current step."""
-        from .views import make_view
+        from gan_core.views import make_view
         return make_view(self)
 
     def state_dict(self) -> dict:

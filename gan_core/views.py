@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from . import losses
+from gan_core import losses
 
 N_POINTS = 512      # real and fake points drawn on the plane
 N_FEATURES = 256    # samples whose D features are kept per view

@@ -4,7 +4,7 @@ import random
 
 import streamlit as st
 
-from gan_core import attack_views as av
+from gan_core.lessons import attack_views as av
 from ui import attack_panels as ap
 from ui.i18n import current_lang, t
 

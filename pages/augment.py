@@ -3,7 +3,7 @@ images only vs real + generated (labels kept) vs real + generated with random la
 import pandas as pd
 import streamlit as st
 
-from gan_core.augment import ARMS, AugmentConfig, AugmentTrainer, verdict
+from gan_core.lessons.augment import ARMS, AugmentConfig, AugmentTrainer, verdict
 from ui import lesson_runs, state
 from ui import shift_charts as sc
 from ui.components.plotly_live import live_chart

@@ -2,7 +2,7 @@
 last hidden layer over training, one G or D update before and after, D's output and decision surface."""
 import streamlit as st
 
-from gan_core import inspect as gi
+from gan_core.lessons import features as gi
 from ui import charts, state
 from ui import inspect_charts as ic
 from ui import inspect_source as src

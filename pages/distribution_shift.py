@@ -2,8 +2,8 @@
 measures the shift (adversarial validation), DANN narrows the gap. All three train in one background run."""
 import streamlit as st
 
-from gan_core import shift as gs
-from gan_core.dann import DANNTrainer, ShiftConfig, thumbnails
+from gan_core.lessons import shift as gs
+from gan_core.lessons.dann import DANNTrainer, ShiftConfig, thumbnails
 from ui import lesson_runs, state
 from ui import shift_charts as sc
 from ui.components.plotly_live import live_chart

@@ -3,7 +3,7 @@ the class x noise grid of conditional generators, and for 2-D data G's map of th
 import numpy as np
 import streamlit as st
 
-from gan_core import inspect as gi
+from gan_core.lessons import latent as gl
 from gan_core.views import png_grid
 from ui import inspect_charts as ic
 from ui import inspect_source as src
@@ -43,7 +43,7 @@ now = state.status(run)["step"]
 top.markdown(t("lat.model_step", step=tr.step_count)
              + (" · " + t("lat.run_at", now=now) if now > tr.step_count else ""))
 images = tr.data.kind == "images"
-real = None if images else gi.data_points(tr)
+real = None if images else gl.data_points(tr)
 label = None
 if tr.num_classes:
     names = tr.data.class_names or tuple(str(k) for k in range(tr.num_classes))
@@ -54,8 +54,8 @@ if tr.num_classes:
 st.subheader(t("lat.grid"))
 seed = st.session_state.setdefault("lat_seed", 0)
 a, b = st.session_state.setdefault("lat_a", 0), st.session_state.setdefault("lat_b", 1)
-z = gi.latent_batch(tr, N, seed)
-x = gi.generate(tr, z, label)
+z = gl.latent_batch(tr, N, seed)
+x = gl.generate(tr, z, label)
 left, right = st.columns([3, 1], gap="large")
 with left:
     fig = (ic.sample_grid_figure(png_grid(x, NCOL), N, NCOL, picks={"a": a, "b": b}, lang=lang) if images
@@ -76,15 +76,15 @@ c3.button(t("lat.random"), key="btn_lat_random", on_click=_random_pair, width="s
 frames = c4.slider(t("lat.frames"), 4, 16, 8, key="lat_frames")
 mode = c5.segmented_control(t("lat.mode"), ["slerp", "lerp"], default="slerp", key="lat_mode",
                             format_func=lambda m: t(f"lat.{m}")) or "slerp"
-paths = {m: gi.interpolate(tr, z[a], z[b], n=frames, mode=m, label=label) for m in ("lerp", "slerp")}
+paths = {m: gl.interpolate(tr, z[a], z[b], n=frames, mode=m, label=label) for m in ("lerp", "slerp")}
 if images:
-    gif = gi.gif_bytes(paths[mode])
+    gif = gl.gif_bytes(paths[mode])
     left, right = st.columns([3, 1], gap="large")
     for m in ("lerp", "slerp"):
         left.caption(t(f"lat.{m}"))
         left.image(png_grid(paths[m], nrow=frames), width="stretch")
 else:
-    gif = gi.gif_bytes(gi.points_frames(paths[mode].numpy(), real, tr.data.bounds))
+    gif = gl.gif_bytes(gl.points_frames(paths[mode].numpy(), real, tr.data.bounds))
     left, right = st.columns([3, 1], gap="large")
     left.plotly_chart(ic.path_figure(real, {m: p.numpy() for m, p in paths.items()}, lang=lang), key="lat_paths")
 right.image(gif, caption=t(f"lat.{mode}"), width="stretch")
@@ -99,7 +99,7 @@ left, right = st.columns([3, 1], gap="large")
 cols = left.columns(min(dims, 3))
 values = [cols[i % len(cols)].slider(f"z[{i}]", -3.0, 3.0, float(round(z[a][i].item(), 2)), 0.05,
                                      key=f"lat_dim{i}_{seed}_{a}") for i in range(dims)]
-point = gi.generate(tr, gi.with_values(z[a], values)[None], label)
+point = gl.generate(tr, gl.with_values(z[a], values)[None], label)
 if images:
     right.image(png_grid(point, nrow=1), caption=t("lat.this"), width=160)
 else:
@@ -110,11 +110,11 @@ left.markdown(f"**{t('disc.notice')}** " + t("lat.sliders_text", dims=dims, d=tr
 # ---- 4. class x noise; the latent plane of 2-D runs ---------------------------------------------------------
 if tr.num_classes:
     st.subheader(t("lat.cond"))
-    st.image(png_grid(gi.class_noise_grid(tr, NCOL, seed), nrow=NCOL), width=min(640, 64 * NCOL))
+    st.image(png_grid(gl.class_noise_grid(tr, NCOL, seed), nrow=NCOL), width=min(640, 64 * NCOL))
     notice("lat.cond_text")
 if not images and tr.config.latent_dim <= 2:
     st.subheader(t("lat.mesh"))
-    zm, xm = gi.latent_mesh(tr)
+    zm, xm = gl.latent_mesh(tr)
     left, right = st.columns([3, 1], gap="large")
     left.plotly_chart(ic.mesh_figure(real, zm, xm, lang=lang), key="lat_mesh")
     with right:

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from gan_core import uploads
+from gan_core.runtime import uploads
 from ui import charts, owndata, state
 from ui.components.canvas import point_canvas
 from ui.i18n import current_lang, t

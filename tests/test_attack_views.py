@@ -1,11 +1,11 @@
-"""gan_core.attack_views: one attacked image, the eps curves, the GAN discriminator attack (tiny seeded models)."""
+"""gan_core.lessons.attack_views: one attacked image, the eps curves, the GAN discriminator attack (tiny seeded models)."""
 import numpy as np
 import pytest
 import torch
 
 from gan_core import TrainConfig, Trainer
-from gan_core import attack_views as av
 from gan_core.classifiers import build_classifier, load_split, train_classifier
+from gan_core.lessons import attack_views as av
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""gan_core.attacks and gan_core.adversarial: properties on tiny seeded classifiers trained on sklearn digits."""
+"""gan_core.attacks and gan_core.lessons.adversarial: properties on tiny seeded classifiers trained on sklearn digits."""
 import io
 import math
 import threading
@@ -8,9 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gan_core.adversarial import AdversarialTrainer, AdvTrainConfig
 from gan_core.attacks import accuracy_vs_eps, attack_discriminator, fgsm, pgd
 from gan_core.classifiers import build_classifier, evaluate_accuracy, load_split, train_classifier
+from gan_core.lessons.adversarial import AdversarialTrainer, AdvTrainConfig
 
 
 @pytest.fixture(scope="module")

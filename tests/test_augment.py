@@ -1,4 +1,4 @@
-"""GAN-made training data (gan_core.augment): the labelled subset, the experiment's phases and arms, labels
+"""GAN-made training data (gan_core.lessons.augment): the labelled subset, the experiment's phases and arms, labels
 that match what the conditional generator was asked for, a session driving it, and the ``augment`` command."""
 import json
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core.augment import AugmentConfig, AugmentTrainer, gan_config, labelled_subset
 from gan_core.classifiers import build_classifier, evaluate_accuracy, load_split, to_unit, train_classifier
-from gan_core.data import Dataset
-from gan_core.session import TrainingSession
+from gan_core.data.dataset import Dataset
+from gan_core.lessons.augment import AugmentConfig, AugmentTrainer, gan_config, labelled_subset
+from gan_core.runtime.session import TrainingSession
 from gan_core.trainer import Trainer
 
 

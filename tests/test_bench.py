@@ -3,7 +3,7 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from gan_core.bench import _classic_models, model_gemms, step_flops
+from gan_core.cli.bench import _classic_models, model_gemms, step_flops
 
 G_WIDTHS, D_WIDTHS = [100, 256, 512, 1024, 784], [784, 512, 256, 1]
 

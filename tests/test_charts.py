@@ -3,7 +3,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gan_core.config import TrainConfig
-from gan_core.explain import explain_step
+from gan_core.lessons.explain import explain_step
 from gan_core.trainer import Trainer
 from ui import charts
 

@@ -34,7 +34,7 @@ def test_shapes_logits_and_features(kind, shape):
 
 
 def test_build_accepts_a_dataset(digits):
-    from gan_core.data import load_dataset
+    from gan_core.data.builtin import load_dataset
 
     model = build_classifier("mlp", load_dataset("digits"))
     assert model(torch.rand(2, 1, 8, 8)).shape == (2, 10)

@@ -1,4 +1,4 @@
-"""Tests for gan_core.data: toy definitions, image sets from local files, user files, Batcher. CPU, no downloads."""
+"""Tests for gan_core.data.builtin: toy definitions, image sets from local files, user files, Batcher. CPU, no downloads."""
 from __future__ import annotations
 
 import gzip
@@ -10,9 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_core import data
 from gan_core.config import DATASETS
-from gan_core.data import Batcher, Dataset, DatasetUnavailable, load_dataset
+from gan_core.data import builtin as data
+from gan_core.data.builtin import load_dataset
+from gan_core.data.dataset import Batcher, Dataset, DatasetUnavailable
 
 TOYS = ("ring8", "grid25", "spiral", "quadratic", "two_curves")
 
@@ -335,7 +336,7 @@ def test_batcher_seeded_and_unlabelled():
 
 
 def test_browser_data_root_stays_inside_its_folders(tmp_path):
-    from gan_core.userdata import browser_data_root
+    from gan_core.data.user import browser_data_root
 
     uploads, data = tmp_path / "runs" / "_uploads", tmp_path / "data"
     (uploads / "mine").mkdir(parents=True)

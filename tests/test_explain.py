@@ -1,10 +1,10 @@
-"""gan_core.explain: one real iteration in slow motion, identical to Trainer.step, with arrays per stage."""
+"""gan_core.lessons.explain: one real iteration in slow motion, identical to Trainer.step, with arrays per stage."""
 import numpy as np
 import pytest
 import torch
 
 from gan_core.config import TrainConfig
-from gan_core.explain import STAGES, explain_step
+from gan_core.lessons.explain import STAGES, explain_step
 from gan_core.trainer import Trainer
 
 

@@ -1,4 +1,4 @@
-"""gan_core.inspect and gan_core.latent: D's features, projections, the probe, one update on a private copy,
+"""gan_core.lessons.features and gan_core.lessons.latent: D's features, projections, the probe, one update on a private copy,
 interpolation, the latent mesh and GIFs. Tiny seeded models on the CPU."""
 import io
 
@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from gan_core import TrainConfig, Trainer, TrainingSession, load_preset
-from gan_core import inspect as gi
+from gan_core.lessons import features as gi
+from gan_core.lessons import latent as gl
 from gan_core.models import build_discriminator
 
 
@@ -138,51 +139,51 @@ def test_lerp_and_slerp_endpoints_and_norms():
     z0, z1 = torch.randn(64, generator=g), torch.randn(64, generator=g)
     z1 = z1 * z0.norm() / z1.norm()                        # equal norms
     t = torch.linspace(0, 1, 11)
-    for f in (gi.lerp, gi.slerp):
+    for f in (gl.lerp, gl.slerp):
         path = f(z0, z1, t)
         assert path.shape == (11, 64)
         torch.testing.assert_close(path[0], z0)
         torch.testing.assert_close(path[-1], z1)
-    norms = gi.slerp(z0, z1, t).norm(dim=1)
+    norms = gl.slerp(z0, z1, t).norm(dim=1)
     torch.testing.assert_close(norms, torch.full_like(norms, z0.norm().item()), rtol=1e-5, atol=1e-5)
-    assert gi.lerp(z0, z1, t)[5].norm() < 0.8 * z0.norm()   # the straight line cuts through the low-norm middle
+    assert gl.lerp(z0, z1, t)[5].norm() < 0.8 * z0.norm()   # the straight line cuts through the low-norm middle
     for other in (z0 * 2.0, z0 + 1e-9, -z0):              # (anti)parallel: no NaN, endpoints kept
-        path = gi.slerp(z0, other, t)
+        path = gl.slerp(z0, other, t)
         assert torch.isfinite(path).all()
         torch.testing.assert_close(path[-1], other)
 
 
 def test_interpolate_grid_mesh_and_gif(quad):
-    z0, z1 = gi.latent_batch(quad, 2, seed=1)
-    pts = gi.interpolate(quad, z0, z1, n=7, mode="lerp")
+    z0, z1 = gl.latent_batch(quad, 2, seed=1)
+    pts = gl.interpolate(quad, z0, z1, n=7, mode="lerp")
     assert pts.shape == (7, 2)
-    torch.testing.assert_close(pts[0], gi.generate(quad, z0[None])[0])
+    torch.testing.assert_close(pts[0], gl.generate(quad, z0[None])[0])
     with pytest.raises(ValueError, match="mode="):
-        gi.interpolate(quad, z0, z1, mode="cubic")
-    z, x = gi.latent_mesh(quad, n=9)
+        gl.interpolate(quad, z0, z1, mode="cubic")
+    z, x = gl.latent_mesh(quad, n=9)
     assert z.shape == x.shape == (9, 9, 2) and np.isfinite(x).all()
-    frames = gi.points_frames(pts.numpy(), quad.data.x[:500].cpu().numpy(), quad.data.bounds, size=64)
+    frames = gl.points_frames(pts.numpy(), quad.data.x[:500].cpu().numpy(), quad.data.bounds, size=64)
     assert frames.shape == (7, 3, 64, 64) and frames.min() >= -1 and frames.max() <= 1
-    gif = gi.gif_bytes(frames)
+    gif = gl.gif_bytes(frames)
     assert gif[:6] == b"GIF89a"
     from PIL import Image
 
     assert Image.open(io.BytesIO(gif)).n_frames == 12     # 7 forwards, 5 back
     with pytest.raises(ValueError, match="class_noise_grid"):
-        gi.class_noise_grid(quad)
+        gl.class_noise_grid(quad)
 
 
 def test_conditional_class_noise_grid_and_1d_mesh():
     cfg = TrainConfig.for_dataset("digits", conditional=True, g_hidden=[16], d_hidden=[16], latent_dim=4,
                                   device="cpu")
     tr = gi.frozen_copy(Trainer(cfg))
-    grid = gi.class_noise_grid(tr, n_noise=3, seed=0)
+    grid = gl.class_noise_grid(tr, n_noise=3, seed=0)
     assert grid.shape == (30, 1, 8, 8) and grid.abs().max() <= 1
     with pytest.raises(ValueError, match="latent_mesh"):
-        gi.latent_mesh(tr)
-    strip = gi.interpolate(tr, *gi.latent_batch(tr, 2), n=5, mode="slerp", label=7)
+        gl.latent_mesh(tr)
+    strip = gl.interpolate(tr, *gl.latent_batch(tr, 2), n=5, mode="slerp", label=7)
     assert strip.shape == (5, 1, 8, 8)
     line = Trainer(TrainConfig(dataset="ring8", latent_dim=1, g_hidden=[8], d_hidden=[8], n_points=500,
                                device="cpu"))
-    z, x = gi.latent_mesh(line, n=11)
+    z, x = gl.latent_mesh(line, n=11)
     assert z.shape == (11, 1) and x.shape == (11, 2)

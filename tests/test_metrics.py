@@ -190,7 +190,7 @@ def test_evaluator_points_ring8():
 
 
 def test_evaluator_with_data_module_ring8_real_vs_real():
-    from gan_core.data import load_dataset
+    from gan_core.data.builtin import load_dataset
     ev = M.Evaluator(load_dataset("ring8", seed=0), n_samples=2000)
     other = load_dataset("ring8", n_points=2000, seed=1).x
     out = ev.evaluate(lambda n: other[:n])

@@ -4,7 +4,7 @@ import time
 from waiting import wait_for
 
 from gan_core.config import TrainConfig
-from gan_core.registry import RunRegistry
+from gan_core.runtime.registry import RunRegistry
 
 
 def cfg(**kw):
@@ -60,7 +60,7 @@ def test_idle_owned_runs_pause_and_cli_runs_do_not(runs_dir):
 
 
 def test_cap_from_environment(monkeypatch):
-    from gan_core.registry import default_cap
+    from gan_core.runtime.registry import default_cap
 
     monkeypatch.setenv("GAN_MAX_RUNNING", "3")
     assert default_cap() == 3
@@ -80,7 +80,7 @@ def test_a_killed_run_is_listed_interrupted_and_resumes_from_its_checkpoint(runs
     import sys
     from pathlib import Path
 
-    from gan_core import store
+    from gan_core.runtime import store
 
     out = runs_dir / "killed"
     cmd = [sys.executable, "-m", "gan_core", "train", "--set", "dataset=ring8", "--set", "g_hidden=16,16",

@@ -1,6 +1,6 @@
 import numpy as np
 
-from gan_core.series import SeriesBuffer
+from gan_core.runtime.series import SeriesBuffer
 
 
 def test_sparse_metrics_survive_downsampling():

@@ -5,9 +5,9 @@ import pytest
 import torch
 from waiting import wait_for
 
-from gan_core import store
 from gan_core.config import TrainConfig
-from gan_core.session import TrainingSession
+from gan_core.runtime import store
+from gan_core.runtime.session import TrainingSession
 
 
 def cfg(**kw):
@@ -124,7 +124,7 @@ def test_snapshot_never_waits_for_a_step(runs_dir):
 
 
 def test_resume_from_checkpoint_continues_the_history(runs_dir):
-    from gan_core.registry import RunRegistry
+    from gan_core.runtime.registry import RunRegistry
 
     reg = RunRegistry()
     s = reg.create(cfg(max_steps=30)).start()
@@ -171,7 +171,7 @@ def test_snapshot_cannot_be_changed_by_a_reader(runs_dir):
 
 
 def test_resume_keeps_the_changes_made_while_training(runs_dir):
-    from gan_core.registry import RunRegistry
+    from gan_core.runtime.registry import RunRegistry
 
     reg = RunRegistry()
     s = reg.create(cfg(max_steps=40)).start()

@@ -1,4 +1,4 @@
-"""Distribution shift (gan_core.shift, gan_core.dann): transforms, ROC AUC, gradient reversal, the lockstep
+"""Distribution shift (gan_core.lessons.shift, gan_core.lessons.dann): transforms, ROC AUC, gradient reversal, the lockstep
 trainer in a session, and the ``shift`` command. Tiny seeded budgets: the file runs in well under a minute."""
 import json
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core import shift
-from gan_core.dann import DANNTrainer, ShiftConfig, run_shift_experiment
-from gan_core.session import TrainingSession
+from gan_core.lessons import shift
+from gan_core.lessons.dann import DANNTrainer, ShiftConfig, run_shift_experiment
+from gan_core.runtime.session import TrainingSession
 
 
 def images(n=12, c=1, h=8, seed=0):

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core import store
-from gan_core.store import (
+from gan_core.runtime import store
+from gan_core.runtime.store import (
     RunStore,
     list_runs,
     load_checkpoint,
@@ -256,7 +256,7 @@ WRITER = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from gan_core.store import RunStore
+from gan_core.runtime.store import RunStore
 s = RunStore(Path(sys.argv[2]), {"dataset": "ring8"})
 s.flush()
 print("ready", flush=True)
@@ -360,7 +360,7 @@ def test_run_of_a_dead_process_reads_as_interrupted(tmp_path):
     import sys
 
     run = tmp_path / "run"
-    code = ("import sys; from gan_core.store import RunStore; s = RunStore(__import__('pathlib').Path(sys.argv[1]),"
+    code = ("import sys; from gan_core.runtime.store import RunStore; s = RunStore(__import__('pathlib').Path(sys.argv[1]),"
             " {'dataset': 'ring8'}); s.set_status('running', 42)")
     subprocess.run([sys.executable, "-c", code, str(run)], check=True, cwd=Path(__file__).resolve().parent.parent)
     status = store.read_status(run)

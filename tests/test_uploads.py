@@ -1,4 +1,4 @@
-"""gan_core.uploads: images, zips, arrays, configs and checkpoints sent from a browser; nothing bad gets in, and
+"""gan_core.runtime.uploads: images, zips, arrays, configs and checkpoints sent from a browser; nothing bad gets in, and
 a bad file leaves nothing behind."""
 import io
 import json
@@ -10,9 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_core import store, uploads
-from gan_core.cli import load_run
 from gan_core.config import TrainConfig
+from gan_core.paths import uploads_dir
+from gan_core.runtime import store, uploads
+from gan_core.runtime.runs import load_trainer
 from gan_core.trainer import Trainer
 
 
@@ -36,14 +37,14 @@ def zipped(members: dict[str, bytes], links: tuple[str, ...] = ()) -> bytes:
 
 def left_over(root: Path) -> list[str]:
     """Everything in the uploads folder and every run folder: what a failed upload must not leave."""
-    folder = uploads.uploads_dir(root)
+    folder = uploads_dir(root)
     found = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
     return found + [r["run_id"] for r in store.list_runs(root)]
 
 
 def test_image_files_become_a_folder_dataset(tmp_path):
     path, data = uploads.save_images([("a.png", png(0)), ("../b.png", png(255)), ("c d.png", png(128))], tmp_path)
-    assert path.parent == uploads.uploads_dir(tmp_path) and path.is_dir()
+    assert path.parent == uploads_dir(tmp_path) and path.is_dir()
     assert sorted(p.name for p in path.iterdir()) == ["00000_a.png", "00001_b.png", "00002_c_d.png"]
     assert tuple(data.x.shape) == (3, 1, 28, 28) and data.y is None
     assert data.x.min() == -1 and data.x.max() == 1
@@ -135,10 +136,10 @@ def test_checkpoint_becomes_a_run_that_loads(tmp_path, checkpoint):
     status = store.read_status(run_dir)
     assert (status["status"], status["step"]) == ("stopped", 5) and "ring.pt" in status["message"]
     assert [e["kind"] for e in store.read_events(run_dir)] == ["import"]
-    again = load_run(str(run_dir))
+    again = load_trainer(str(run_dir))
     z = torch.randn(8, trainer.config.latent_dim)
     assert torch.equal(again.generate(z), trainer.generate(z))
-    assert uploads.uploads_dir(tmp_path / "runs").exists() and left_over(tmp_path / "runs") == [run_dir.name]
+    assert uploads_dir(tmp_path / "runs").exists() and left_over(tmp_path / "runs") == [run_dir.name]
 
 
 class Evil:

@@ -7,10 +7,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from gan_core import attack_views as av
-from gan_core.adversarial import METHODS, AdversarialTrainer, AdvTrainConfig
 from gan_core.attacks import frozen_copy
 from gan_core.classifiers import get_classifier, load_split
+from gan_core.lessons import attack_views as av
+from gan_core.lessons.adversarial import METHODS, AdversarialTrainer, AdvTrainConfig
 
 from . import inspect_source, lesson_runs, state
 from .components.plotly_live import live_chart
@@ -53,8 +53,8 @@ def robust(dataset: str):
     step, ended = sess.trainer.step_count, not lesson_runs.active(sess)
     slot = st.session_state.get("atk_robust_copy")
     if slot is None or slot[0] != sess.run_id or (ended and slot[1] != step) or step - slot[1] >= REFRESH_STEPS:
-        with sess._step_lock:   # one consistent step; the copy is ours, the training thread keeps its model
-            slot = (sess.run_id, sess.trainer.step_count, frozen_copy(sess.trainer.model).cpu())
+        with sess.between_steps() as trainer:   # one consistent step; the copy is ours, the thread keeps its model
+            slot = (sess.run_id, trainer.step_count, frozen_copy(trainer.model).cpu())
         st.session_state["atk_robust_copy"] = slot
     model_id = f"robust-{slot[0]}-{slot[1]}"
     return slot[2], model_id

@@ -208,7 +208,7 @@ def view_figure(view: Any, lang: str = "en", height: int = 460, revision: str = 
 
 
 def stage_figure(stage: Any, lang: str = "en", height: int = 460) -> dict:
-    """The 2-D picture of one slow-motion stage (``gan_core.explain.Stage``)."""
+    """The 2-D picture of one slow-motion stage (``gan_core.lessons.explain.Stage``)."""
     a = stage.arrays
     if stage.key == "noise":
         z = a["z"]

@@ -11,7 +11,6 @@ from typing import Any
 
 import streamlit as st
 
-from gan_core import uploads
 from gan_core.config import (
     ACTIVATIONS,
     DATASETS,
@@ -23,7 +22,8 @@ from gan_core.config import (
     list_presets,
     load_preset,
 )
-from gan_core.userdata import browser_data_root
+from gan_core.data.user import browser_data_root
+from gan_core.runtime import uploads
 
 from . import classroom, state
 from .i18n import current_lang, t

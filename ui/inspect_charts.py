@@ -51,7 +51,7 @@ def project(x: np.ndarray, mean: np.ndarray | None, comps: np.ndarray | None) ->
 
 def feature_plane(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """``(real (n, 2), fake (m, 2), pca)``: the raw plane of a 2-unit layer (1 unit: a zero y), else PCA."""
-    from gan_core.inspect import pca_2d
+    from gan_core.lessons.features import pca_2d
 
     if real.shape[1] > 2:
         pr, pf, _ = pca_2d(real, fake)
@@ -111,9 +111,9 @@ def padded_ranges(*clouds: np.ndarray, pad: float = 0.08) -> tuple[tuple[float, 
 
 
 def update_figures(effect, lang: str = "en", height: int = 400) -> tuple[go.Figure, go.Figure]:
-    """Before and after panels of a ``gan_core.inspect.UpdateEffect`` on the same axes, with arrows for the
+    """Before and after panels of a ``gan_core.lessons.features.UpdateEffect`` on the same axes, with arrows for the
     centroid moves. Wide features use the PCA of the *before* features for both panels."""
-    from gan_core.inspect import pca_2d
+    from gan_core.lessons.features import pca_2d
 
     mean = comps = None
     if effect.real_before.shape[1] > 2:

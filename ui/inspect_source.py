@@ -1,8 +1,8 @@
 """Where the Discriminator and Latent space pages get their models and views.
 
-A live run: a private copy of its networks taken under its step lock (``gan_core.inspect.frozen_copy``), so
+A live run: a private copy of its networks taken under its step lock (``gan_core.lessons.features.frozen_copy``), so
 nothing a page does can touch the training thread. A run on disk: a Trainer restored from its checkpoint by
-``gan_core.cli.load_run``, cached per checkpoint modification time and used read-only (eval mode).
+``gan_core.runtime.runs.load_trainer``, cached per checkpoint modification time and used read-only (eval mode).
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from gan_core import inspect as gi
-from gan_core.cli import load_run
+from gan_core.lessons import features as gi
+from gan_core.runtime.runs import load_trainer
 
 from . import state
 from .i18n import t
@@ -20,7 +20,7 @@ from .i18n import t
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _loaded(path: str, mtime: float) -> Any:
-    return gi.frozen_copy(load_run(path, device="cpu"))
+    return gi.frozen_copy(load_trainer(path, device="cpu"))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -11,17 +11,15 @@ from typing import Any
 
 import streamlit as st
 
-from gan_core.registry import RunRegistry
-from gan_core.session import TrainingSession
+from gan_core.runtime.registry import RunRegistry
+from gan_core.runtime.session import TrainingSession
 
 from . import state
 
 
 @st.cache_resource(show_spinner=False)
 def _registry(root: str) -> RunRegistry:
-    reg = RunRegistry(root=root)
-    reg.gate = state.registry().gate   # one cap for every run this server trains
-    return reg
+    return RunRegistry(root=root, share_slots_with=state.registry())   # one cap for every run this server trains
 
 
 def registry(kind: str) -> RunRegistry:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_core import uploads
-from gan_core.data import load_dataset
+from gan_core.data.builtin import load_dataset
+from gan_core.paths import uploads_dir
 
 from .i18n import t
 
@@ -74,7 +74,7 @@ def check_points(points: np.ndarray) -> np.ndarray:
 def save_points(points: np.ndarray, root: Path | None = None) -> Path:
     """Write the points as ``x,y`` CSV to ``<runs_root>/_uploads/<id>.csv``; check the engine reads it back."""
     pts = check_points(points)
-    folder = uploads.uploads_dir(root)
+    folder = uploads_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex[:10]}.csv"
     buf = io.StringIO()

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from gan_core.config import POINT_DATASETS
-from gan_core.data import CLASS_NAMES
+from gan_core.data.builtin import CLASS_NAMES
 
 from . import charts, classroom, state
 from .components.plotly_live import live_chart, zoom_of

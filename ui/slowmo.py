@@ -1,13 +1,13 @@
-"""Slow motion: a private Trainer per browser that ``gan_core.explain.explain_step`` advances one iteration
+"""Slow motion: a private Trainer per browser that ``gan_core.lessons.explain.explain_step`` advances one iteration
 at a time. It starts from the current run's latest checkpoint (a 2-D run) or from the Train page's settings;
 it never touches a training thread (a live run is copied through ``session.checkpoint()``)."""
 from __future__ import annotations
 
 import streamlit as st
 
-from gan_core import store
 from gan_core.config import POINT_DATASETS, TrainConfig
-from gan_core.explain import explain_step
+from gan_core.lessons.explain import explain_step
+from gan_core.runtime import store
 from gan_core.trainer import Trainer
 
 from . import controls, state

@@ -17,9 +17,12 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from gan_core import store, uploads
-from gan_core.registry import RunRegistry
-from gan_core.session import ENDED, TrainingSession
+from gan_core.paths import runs_root, uploads_dir
+from gan_core.runtime import store
+from gan_core.runtime.registry import RunRegistry
+from gan_core.runtime.runs import load_trainer
+from gan_core.runtime.session import TrainingSession
+from gan_core.runtime.snapshot import ENDED
 
 from .i18n import LANGS
 
@@ -34,7 +37,7 @@ def _registry(root: str) -> RunRegistry:
 
 def registry() -> RunRegistry:
     """The one ``RunRegistry`` of this server for the current runs folder (``$GAN_RUNS_DIR``)."""
-    return _registry(str(store.runs_root()))
+    return _registry(str(runs_root()))
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,7 +45,7 @@ def configure_threads() -> int:
     """Set torch's intra-op threads once per server: leave a core to the web server when there are many."""
     import torch
 
-    from gan_core.trainer import default_threads
+    from gan_core.device import default_threads
 
     threads = int(os.environ.get("GAN_THREADS") or default_threads(serving=True))
     torch.set_num_threads(threads)
@@ -58,7 +61,7 @@ def device_label() -> tuple[str, int]:
     """("cuda: <name>" | "mps" | "cpu", threads) of the device runs use by default."""
     import torch
 
-    from gan_core.trainer import resolve_device
+    from gan_core.device import resolve_device
 
     dev = resolve_device("auto")
     if dev.type == "cuda":
@@ -175,9 +178,9 @@ def live_session(run_id: str | None) -> TrainingSession | None:
 def data_roots() -> list[Path]:
     """Folders a data_root typed in a browser may point into: the uploads folder first (a relative path lands
     there), then the data folder (``$GAN_DATA_DIR``) and the system datasets (/usr/share/datasets)."""
-    from gan_core.data import FASHION_MNIST_SYSTEM_DIR, default_data_dir
+    from gan_core.paths import FASHION_MNIST_SYSTEM_DIR, default_data_dir
 
-    return [uploads.uploads_dir(registry().root), default_data_dir(), FASHION_MNIST_SYSTEM_DIR.parent]
+    return [uploads_dir(registry().root), default_data_dir(), FASHION_MNIST_SYSTEM_DIR.parent]
 
 
 def run_dir(run_id: str) -> Path:
@@ -324,13 +327,7 @@ def sample_png(run_id: str, step: int) -> bytes | None:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _disk_view(path: str, mtime: float) -> Any:
-    from gan_core.config import TrainConfig
-    from gan_core.trainer import Trainer
-
-    cfg = TrainConfig.from_json((Path(path) / "config.json").read_text(encoding="utf-8")).replace(device="cpu")
-    trainer = Trainer(cfg)
-    trainer.load_state_dict(store.load_checkpoint(Path(path) / "checkpoints" / "latest.pt"))
-    return trainer.view()
+    return load_trainer(path, device="cpu").view()
 
 
 def disk_view(run_id: str) -> Any:

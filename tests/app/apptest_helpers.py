@@ -60,7 +60,8 @@ def click(at: AppTest, key: str) -> AppTest:
 def disk_run(runs_dir, cfg, evaluate: bool = False) -> str:
     """Train ``cfg`` to its end in the runs folder (not in the page's registry): a run on disk. Without
     ``evaluate``, no quality evaluation (images would train a feature classifier first)."""
-    from gan_core import TrainingSession, store
+    from gan_core import TrainingSession
+    from gan_core.runtime import store
 
     kw = {} if evaluate else {"evaluator_factory": lambda trainer: None}
     sess = TrainingSession(cfg, run_dir=store.new_run_dir(cfg.dataset, runs_dir), **kw)

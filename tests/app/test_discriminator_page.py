@@ -84,7 +84,7 @@ def test_chinese(runs_dir):
 def test_figures_build_without_streamlit():
     import numpy as np
 
-    from gan_core.inspect import UpdateEffect
+    from gan_core.lessons.features import UpdateEffect
     from ui import inspect_charts as ic
 
     rng = np.random.default_rng(0)

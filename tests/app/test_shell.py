@@ -9,7 +9,7 @@ from gan_core import TrainConfig, TrainingSession
 def _disk_run(runs_dir, steps=20, **kw):
     cfg = TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=500, batch_size=32, max_steps=steps,
                                   log_every=5, snapshot_every=10, **kw)
-    from gan_core import store
+    from gan_core.runtime import store
 
     sess = TrainingSession(cfg, run_dir=store.new_run_dir("ring8", runs_dir)).start()
     assert sess.wait(30)
@@ -64,7 +64,7 @@ def test_disk_run_is_read_only_and_resumable(runs_dir):
 def test_failed_run_shows_message_and_hint(runs_dir, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\nhello,world\n")
-    from gan_core import store
+    from gan_core.runtime import store
 
     cfg = TrainConfig.for_dataset("points", data_root=str(bad))
     sess = TrainingSession(cfg, run_dir=store.new_run_dir("points", runs_dir)).start()

@@ -132,7 +132,8 @@ def test_collapse_alarm_shows_evidence_and_advice_in_both_languages():
 def test_a_finished_run_shows_its_last_collapse_alarm(runs_dir):
     from apptest_helpers import disk_run
 
-    from gan_core import TrainConfig, store
+    from gan_core import TrainConfig
+    from gan_core.runtime import store
 
     run = disk_run(runs_dir, TrainConfig.for_dataset("ring8", g_hidden=[16], d_hidden=[16], n_points=500,
                                                      batch_size=32, max_steps=20, device="cpu", threads=1))

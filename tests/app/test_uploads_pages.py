@@ -9,8 +9,9 @@ import torch
 from apptest_helpers import click, disk_run, open_app
 from PIL import Image
 
-from gan_core import store, uploads
 from gan_core.config import TrainConfig
+from gan_core.paths import uploads_dir
+from gan_core.runtime import store
 from ui import state
 
 RING = dict(g_hidden=[16], d_hidden=[16], n_points=256, batch_size=32, max_steps=20, snapshot_every=10)
@@ -23,7 +24,7 @@ def png(value: int) -> bytes:
 
 
 def uploads_left(runs_dir) -> list[str]:
-    folder = uploads.uploads_dir(runs_dir)
+    folder = uploads_dir(runs_dir)
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
@@ -83,7 +84,7 @@ def test_upload_images_trains_on_them(runs_dir):
     at.button(key="btn_train_images").click().run()
     assert not at.exception, at.exception
     sess = state.registry().sessions()[0]
-    assert sess.config.dataset == "folder" and sess.config.data_root == str(uploads.uploads_dir(runs_dir) /
+    assert sess.config.dataset == "folder" and sess.config.data_root == str(uploads_dir(runs_dir) /
                                                                              uploads_left(runs_dir)[0])
     assert any("24 images (28x28, gray, 2 classes: dark, light)" in s.value for s in at.success), at.success
 

@@ -8,7 +8,8 @@ import urllib.request
 import pytest
 from browser_helpers import MAIN, SHOTS, no_exception, open_page, settle, shot, wait_for, warm
 
-from gan_core import TrainConfig, TrainingSession, load_preset, store
+from gan_core import TrainConfig, TrainingSession, load_preset
+from gan_core.runtime import store
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import queue
 import threading
 from typing import Any
 
-from .metrics import Evaluator, scalars
+from gan_core.metrics import Evaluator, scalars
 
 
 class BackgroundEvaluator:

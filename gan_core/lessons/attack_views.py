@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attacks import accuracy_vs_eps, attack_discriminator, fgsm, frozen_copy, pgd
+from gan_core.attacks import accuracy_vs_eps, attack_discriminator, fgsm, frozen_copy, pgd
 
 METHODS = ("pgd", "fgsm")
 CURVE_EPS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
@@ -106,7 +106,7 @@ def attack_gan_discriminator(trainer, *, eps: float, alpha: float, steps: int, s
     check_knobs(eps, alpha, steps)
     if trainer.data.kind != "images":
         raise ValueError("this run is trained on 2-D points; the discriminator attack needs an image run")
-    from .latent import generate, latent_batch
+    from gan_core.lessons.latent import generate, latent_batch
 
     g = torch.Generator().manual_seed(seed)
     i = int(torch.randint(len(trainer.data.x), (1,), generator=g))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from . import losses
+from gan_core import losses
 
 STAGES = ("noise", "fakes", "d_scores", "d_loss", "d_gradients", "d_update",
           "g_scores", "g_loss", "g_gradients", "g_update")

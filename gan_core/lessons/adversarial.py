@@ -14,10 +14,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .attacks import fgsm, pgd
-from .classifiers import KINDS, build_classifier, evaluate_accuracy, load_split, resolve_device
-from .config import _choice, _float_range, _int_range, live_change  # one wording for every bad-value message
-from .lesson_config import LessonConfig
+from gan_core.attacks import fgsm, pgd
+from gan_core.checks import DictConfig, choice, float_range, int_range, run_keys
+from gan_core.classifiers import KINDS, build_classifier, evaluate_accuracy, load_split
+from gan_core.config import live_change
+from gan_core.device import resolve_device
 
 METHODS = ("pgd", "fgsm_rs", "standard")
 OPTIMIZERS = ("adam", "sgd")
@@ -29,7 +30,7 @@ EVAL_STEPS = 20    # PGD steps of every evaluation (alpha = eps / 4, random star
 
 
 @dataclass
-class AdvTrainConfig(LessonConfig):
+class AdvTrainConfig(DictConfig):
     """Every knob of one adversarial-training run (inputs in [0, 1]; eps, alpha in that scale)."""
 
     dataset: str = "digits"
@@ -55,24 +56,19 @@ class AdvTrainConfig(LessonConfig):
 
     def validate(self) -> AdvTrainConfig:
         """Raise ValueError naming the first bad key, its value and what is allowed; return self."""
-        _choice("method", self.method, METHODS)
-        _choice("kind", self.kind, KINDS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("device", self.device, ("auto", "cpu", "cuda", "mps"))
+        choice("method", self.method, METHODS)
+        choice("kind", self.kind, KINDS)
+        choice("optimizer", self.optimizer, OPTIMIZERS)
         if not isinstance(self.dataset, str) or not self.dataset:
             raise ValueError(f"dataset={self.dataset!r} is not allowed; name a labelled image dataset")
-        _float_range("eps", self.eps, 0.0, 1.0)
-        _float_range("alpha", self.alpha, 0.0, 1.0)
-        _float_range("adv_fraction", self.adv_fraction, 0.0, 1.0)
-        _float_range("lr", self.lr, 1e-8, 10.0)
-        _float_range("momentum", self.momentum, 0.0, 0.999)
-        _float_range("max_seconds", self.max_seconds, 0.0, 7 * 24 * 3600.0)
-        _int_range("attack_steps", self.attack_steps, 1, 1000)
-        _int_range("batch_size", self.batch_size, 2, 8192)
-        _int_range("seed", self.seed, 0, 2**31 - 1)
-        _int_range("max_steps", self.max_steps, 0, 10**9)
-        for key in ("eval_every", "log_every", "snapshot_every", "checkpoint_every"):
-            _int_range(key, getattr(self, key), 1, 10**7)
+        float_range("eps", self.eps, 0.0, 1.0)
+        float_range("alpha", self.alpha, 0.0, 1.0)
+        float_range("adv_fraction", self.adv_fraction, 0.0, 1.0)
+        float_range("lr", self.lr, 1e-8, 10.0)
+        float_range("momentum", self.momentum, 0.0, 0.999)
+        int_range("attack_steps", self.attack_steps, 1, 1000)
+        int_range("batch_size", self.batch_size, 2, 8192)
+        run_keys(self)
         return self
 
     @property
@@ -227,10 +223,10 @@ def robustness(dataset: str, eps: float, seconds: float, data_root: str = "", se
         ``{"standard": {...}, "adversarial": {...}, "eps", "seconds", "dataset", "eval_items"}`` where each
         model entry holds ``clean_acc``, ``fgsm_acc``, ``pgd_acc``, ``steps``.
     """
-    _choice("clock", clock, ("wall", "cpu"))
-    _float_range("seconds", seconds, 1e-3, 7 * 24 * 3600.0)
-    _int_range("eval_items", eval_items, 1, 10**7)
-    _int_range("eval_steps", eval_steps, 1, 10**4)
+    choice("clock", clock, ("wall", "cpu"))
+    float_range("seconds", seconds, 1e-3, 7 * 24 * 3600.0)
+    int_range("eval_items", eval_items, 1, 10**7)
+    int_range("eval_steps", eval_steps, 1, 10**4)
     timer = time.perf_counter if clock == "wall" else time.process_time
     out: dict[str, Any] = {"dataset": dataset, "eps": eps, "seconds": seconds, "clock": clock}
     x_test, y_test, _ = load_split(dataset, data_root, train=False)

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .config import TrainConfig, coerce, list_presets, load_preset
+from gan_core.cli import lessons
+from gan_core.config import TrainConfig, coerce, list_presets, load_preset
 
 
 class UsageError(Exception):
@@ -66,9 +67,10 @@ def _progress(done: float, text: str) -> None:
 def cmd_train(args: argparse.Namespace) -> dict:
     import torch
 
-    from .evaluation import evaluator_for
-    from .session import TrainingSession
-    from .trainer import Trainer, default_threads
+    from gan_core.device import default_threads
+    from gan_core.runtime.evaluation import evaluator_for
+    from gan_core.runtime.session import TrainingSession
+    from gan_core.trainer import Trainer
 
     cfg = build_config(args.preset, args.config, args.set, args.steps, args.seconds, args.device)
     if not cfg.max_steps and not cfg.max_seconds:
@@ -105,23 +107,6 @@ def cmd_train(args: argparse.Namespace) -> dict:
     return result
 
 
-def load_run(run_dir: str, device: str = "cpu"):
-    """A Trainer restored from ``run_dir``'s latest checkpoint."""
-    from .store import load_checkpoint
-    from .trainer import Trainer
-
-    folder = Path(run_dir)
-    if not (folder / "config.json").is_file():
-        raise ValueError(f"RUN_DIR={run_dir!r} is not a run folder (no config.json)")
-    cfg = TrainConfig.from_json((folder / "config.json").read_text(encoding="utf-8"))
-    ckpt = folder / "checkpoints" / "latest.pt"
-    if not ckpt.is_file():
-        raise ValueError(f"RUN_DIR={run_dir!r} has no checkpoint yet (checkpoints/latest.pt)")
-    trainer = Trainer(cfg, device=device)
-    trainer.load_state_dict(load_checkpoint(ckpt))
-    return trainer
-
-
 def cmd_sample(args: argparse.Namespace) -> dict:
     import numpy as np
     import torch
@@ -130,7 +115,9 @@ def cmd_sample(args: argparse.Namespace) -> dict:
         raise ValueError(f"--n {args.n} is out of range; allowed: 1 to 100000")
     if not Path(args.out).parent.is_dir():
         raise ValueError(f"--out {args.out!r}: its folder does not exist; allowed: a file path in an existing folder")
-    trainer = load_run(args.run_dir)
+    from gan_core.runtime.runs import load_trainer
+
+    trainer = load_trainer(args.run_dir)
     labels = None
     if args.label is not None:
         if not trainer.num_classes:
@@ -150,7 +137,7 @@ def cmd_sample(args: argparse.Namespace) -> dict:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> dict:
-    from .store import read_metrics, read_status
+    from gan_core.runtime.store import read_metrics, read_status
 
     folder = Path(args.run_dir)
     if not (folder / "config.json").is_file():
@@ -163,9 +150,10 @@ def cmd_evaluate(args: argparse.Namespace) -> dict:
             latest[key] = float(finite[-1])
     result = {"run_dir": str(folder), "status": read_status(folder).get("status"), "latest": latest}
     if (folder / "checkpoints" / "latest.pt").is_file():
-        from .evaluation import evaluate_now
+        from gan_core.runtime.evaluation import evaluate_now
+        from gan_core.runtime.runs import load_trainer
 
-        result.update(evaluate_now(load_run(args.run_dir)))
+        result.update(evaluate_now(load_trainer(args.run_dir)))
     return result
 
 
@@ -177,7 +165,7 @@ def cmd_presets(args: argparse.Namespace) -> dict:
 
 
 def cmd_bench(args: argparse.Namespace) -> dict:
-    from .bench import run_bench
+    from gan_core.cli.bench import run_bench
 
     return run_bench(seconds=args.seconds, batch_size=args.batch_size, threads=args.threads, model=args.model)
 
@@ -209,8 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("presets", help="list the lesson presets")
     commands = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "bench": cmd_bench,
                 "presets": cmd_presets}
-    extra = _extra_commands(sub)
-    commands.update(extra)
+    commands.update(lessons.register(sub))
     try:
         args = parser.parse_args(argv)
         result = commands[args.command](args)
@@ -223,18 +210,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(result, default=_json_default))
     return 1 if result.get("status") == "failed" else 0
-
-
-def _extra_commands(sub) -> dict:
-    """Commands of the lesson modules (robustness, shift, augment), registered where they exist."""
-    commands = {}
-    for module_name in ("adversarial_cli", "shift_cli"):
-        try:
-            module = __import__(f"gan_core.{module_name}", fromlist=["register"])
-        except ImportError:
-            continue
-        commands.update(module.register(sub))
-    return commands
 
 
 def _json_default(value: Any) -> Any:

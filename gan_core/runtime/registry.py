@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import store
-from .session import ENDED, TrainingSession
+from gan_core.paths import runs_root
+from gan_core.runtime import store
+from gan_core.runtime.session import TrainingSession
+from gan_core.runtime.snapshot import ENDED
 
 
 def default_cap() -> int:
@@ -44,7 +46,7 @@ class _Gate:
                 while len(self._holders) >= self.cap or self._waiting[0] is not session:
                     self._positions()
                     self._cond.wait(0.5)
-                    if not session._commands.empty() and session._commands.queue[0][0] == "stop":
+                    if session.stop_requested:
                         return False
                 self._holders.add(session.run_id)
                 return True
@@ -65,9 +67,11 @@ class _Gate:
 class RunRegistry:
     """All sessions of this process; thread-safe. A Streamlit app keeps one in ``st.cache_resource``."""
 
-    def __init__(self, max_running: int | None = None, root: Path | str | None = None):
-        self.root = Path(root) if root else store.runs_root()
-        self.gate = _Gate(max_running or default_cap())
+    def __init__(self, max_running: int | None = None, root: Path | str | None = None,
+                 share_slots_with: RunRegistry | None = None):
+        """``share_slots_with``: another registry whose cap and queue this one's runs share (lesson runs)."""
+        self.root = Path(root) if root else runs_root()
+        self.gate = share_slots_with.gate if share_slots_with else _Gate(max_running or default_cap())
         self._sessions: dict[str, TrainingSession] = {}
         self._lock = threading.Lock()
         self.idle_pause_s = float(os.environ.get("GAN_IDLE_PAUSE_S", 15 * 60))
@@ -91,7 +95,7 @@ class RunRegistry:
 
     def resume(self, run_id: str, owner: str = "", **kwargs: Any) -> TrainingSession:
         """Continue a run from disk (its last checkpoint) in a new session with the same folder."""
-        from .config import TrainConfig
+        from gan_core.config import TrainConfig
 
         run_dir = store.safe_run_dir(run_id, self.root)
         with self._lock:

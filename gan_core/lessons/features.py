@@ -1,5 +1,5 @@
 """What the networks learned: D's feature space, one update seen before and after (the latent-space tools
-live in ``gan_core.latent`` and are re-exported here).
+live in ``gan_core.lessons.latent`` and are re-exported here).
 
 Every function reads a *private copy* of a run's networks (``frozen_copy``): inspecting a live run never
 changes its weights, optimiser state, random generator, ``.grad`` or train/eval mode. Results are numpy arrays
@@ -15,20 +15,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from .latent import (  # noqa: F401
-    class_noise_grid,
-    data_points,
-    generate,
-    gif_bytes,
-    interpolate,
-    latent_batch,
-    latent_mesh,
-    lerp,
-    points_frames,
-    slerp,
-    with_values,
-)
-
 N_INSPECT = 256  # real and fake samples whose features an update experiment follows (as views.N_FEATURES)
 
 
@@ -40,12 +26,8 @@ def frozen_copy(source: Any, seed: int = 0):
     For a session the copy is taken while holding its step lock, so it is one consistent training step.
     Raises ValueError when the session has no trainer yet.
     """
-    trainer, lock = source, nullcontext()
-    if hasattr(source, "_step_lock"):  # a TrainingSession
-        trainer, lock = source.trainer, source._step_lock
-        if trainer is None:
-            raise ValueError("this run has no model yet (it has not started)")
-    with lock:
+    holding = source.between_steps() if hasattr(source, "between_steps") else nullcontext(source)
+    with holding as trainer:
         # one deepcopy call: the optimisers' parameter references map onto the copied networks (shared memo)
         nets = copy.deepcopy({"generator": trainer.generator, "discriminator": trainer.discriminator,
                               "ema_generator": trainer.ema_generator, "opt_g": trainer.opt_g,

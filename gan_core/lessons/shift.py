@@ -1,6 +1,6 @@
 """Distribution shift (lesson 8): shifted copies of a dataset, ROC AUC, gradient reversal, and the data of a
 shift experiment. The trainer that uses them (source-only classifier, domain discriminator and DANN in
-lockstep) lives in ``gan_core.dann``.
+lockstep) lives in ``gan_core.lessons.dann``.
 
 Everything here works on images in [0, 1] (the classifiers' range, ``classifiers.to_unit``), shape
 ``(N, C, H, W)``. A shift keeps shape, dtype and range; ``strength`` in [0, 1] scales it (0 = no shift).
@@ -147,7 +147,7 @@ def build_shift_data(dataset: str, shift: str, strength: float = 0.5, *, data_ro
     ``shift="dataset"`` takes the target from the paired set (``PAIRED``), resized to the source's frame.
     Raises ValueError for a bad shift/strength or an unlabelled dataset; DatasetUnavailable for missing files.
     """
-    from .classifiers import load_split
+    from gan_core.classifiers import load_split
 
     shift_params(shift, strength)   # validates both
     x, y, k = load_split(dataset, data_root, train=True)
@@ -175,7 +175,7 @@ def build_shift_data(dataset: str, shift: str, strength: float = 0.5, *, data_ro
         tx, ty = apply_shift(x[tgt], shift, strength, seed=seed + 1), y[tgt]
         ttx, tty = apply_shift(tx_test, shift, strength, seed=seed + 2), y_test[test]
         desc = f"{dataset}, target {describe(shift, strength, x.shape[-1])}"
-    from .data import CLASS_NAMES
+    from gan_core.data.builtin import CLASS_NAMES
     names = CLASS_NAMES.get(dataset, tuple(str(i) for i in range(k)))
     return ShiftData(sx, sy, tx, ty, tx_test, y_test[test], ttx, tty, k, names, desc)
 
@@ -184,7 +184,7 @@ def preview(dataset: str, shift: str, strength: float, n: int = 10, *, data_root
             seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` test images of ``dataset`` (one per class in turn) and what the target looks like: the same images
     shifted, or for ``shift="dataset"`` as many images of the paired set, resized. Both (n, C, H, W) in [0, 1]."""
-    from .classifiers import load_split
+    from gan_core.classifiers import load_split
 
     shift_params(shift, strength)
     x, y, k = load_split(dataset, data_root, train=False)
@@ -234,7 +234,7 @@ def domain_auc(source_x: torch.Tensor, target_x: torch.Tensor, *, steps: int = 2
     """Adversarial validation on its own: train a classifier to tell ``source_x`` from ``target_x`` (both
     (N, C, H, W) in [0, 1]) on part of each, and return its ROC AUC on the held-out rest (0.5: the two sets
     look alike to it; 1.0: every held-out item is told apart)."""
-    from .classifiers import build_classifier, train_classifier
+    from gan_core.classifiers import build_classifier, train_classifier
 
     if not 0 < holdout < 1:
         raise ValueError(f"holdout={holdout!r} is out of range; allowed: a fraction between 0 and 1")
@@ -257,7 +257,7 @@ def domain_auc(source_x: torch.Tensor, target_x: torch.Tensor, *, steps: int = 2
 @torch.no_grad()
 def per_class_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int) -> np.ndarray:
     """Accuracy of ``model`` on the items of each class (NaN for a class without items). Shape: (num_classes,)."""
-    from .classifiers import predict
+    from gan_core.classifiers import predict
 
     hit = (predict(model, x) == y).float().cpu()
     y = y.cpu()
@@ -287,11 +287,3 @@ def dann_lambda(progress: float, weight: float = 1.0, gamma: float = 10.0) -> fl
     so the domain signal does not swamp features that do not yet carry any class information."""
     p = min(max(progress, 0.0), 1.0)
     return weight * (2.0 / (1.0 + math.exp(-gamma * p)) - 1.0)
-
-
-def __getattr__(name: str):
-    """``from gan_core.shift import DANNTrainer`` works too: the trainer lives in ``dann.py`` (module size)."""
-    if name in ("DANNTrainer", "ShiftConfig", "ShiftView", "DANNNet", "run_shift_experiment"):
-        from . import dann
-        return getattr(dann, name)
-    raise AttributeError(f"module 'gan_core.shift' has no attribute {name!r}")

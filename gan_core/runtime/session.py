@@ -5,22 +5,23 @@ immutable ``Snapshot`` objects; nothing here ever waits for a training step. The
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from . import store
-from .config import LIVE_KEYS, TrainConfig, live_change
-from .series import SeriesBuffer
-from .snapshot import ENDED, STATES, Snapshot, cpu_copy, divergence_hint  # noqa: F401 (re-exported)
+from gan_core.config import LIVE_KEYS, TrainConfig, live_change
+from gan_core.runtime import store
+from gan_core.runtime.series import SeriesBuffer
+from gan_core.runtime.snapshot import ENDED, Snapshot, cpu_copy, divergence_hint
 
 MAX_VIEWS = 120  # snapshot history kept for the scrub slider (older ones thinned)
 
@@ -38,7 +39,7 @@ class TrainingSession:
         self.last_seen = time.time()  # pages call touch() while someone watches; idle owned runs get paused
         self._factory = trainer_factory or _gan_trainer
         if evaluator_factory is None and trainer_factory is None:
-            from .evaluation import evaluator_for as evaluator_factory
+            from gan_core.runtime.evaluation import evaluator_for as evaluator_factory
         self._evaluator_factory = evaluator_factory
         self._resume = resume
         self._gate = gate
@@ -158,6 +159,23 @@ class TrainingSession:
     def view_at(self, index: int) -> Any:
         with self._lock:
             return self._views[index] if self._views else None
+
+    @contextlib.contextmanager
+    def between_steps(self) -> Iterator[Any]:
+        """The trainer, held between two steps: the training thread waits while the block runs (keep it short).
+
+        Raises ValueError when the run has no trainer yet (it has not started).
+        """
+        with self._step_lock:
+            if self.trainer is None:
+                raise ValueError("this run has no model yet (it has not started)")
+            yield self.trainer
+
+    @property
+    def stop_requested(self) -> bool:
+        """A Stop is waiting in the command queue (a queued run leaves the queue for it)."""
+        with self._commands.mutex:
+            return any(cmd[0] == "stop" for cmd in self._commands.queue)
 
     def checkpoint(self) -> Path:
         """Save now (from the caller's thread, with the trainer's state copied under the step lock)."""
@@ -300,7 +318,7 @@ class TrainingSession:
         return view
 
     def _collect_evaluations(self) -> dict:
-        from .evaluation import scalars
+        from gan_core.runtime.evaluation import scalars
 
         latest: dict = {}
         for result in self.evaluator.results():
@@ -380,5 +398,5 @@ def _out_of_memory(exc: BaseException) -> bool:
 
 
 def _gan_trainer(config: TrainConfig):
-    from .trainer import Trainer
+    from gan_core.trainer import Trainer
     return Trainer(config)

@@ -1,7 +1,7 @@
 """G's latent space: straight and spherical interpolation, a seeded latent batch, the class x noise grid, the
 warped latent mesh of 2-D runs, and animated GIFs of interpolations (the Latent space page).
 
-Functions take a ``Trainer`` (use ``gan_core.inspect.frozen_copy`` for a live run) and return CPU tensors or
+Functions take a ``Trainer`` (use ``gan_core.lessons.features.frozen_copy`` for a live run) and return CPU tensors or
 numpy arrays; everything runs under ``torch.no_grad`` through ``Trainer.generate`` (eval mode).
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Dataset registry: 2-D toy sets, scikit-learn digits, MNIST-like sets, CIFAR-10 and user files.
+"""The data sets the course knows by name (``load_dataset``): 2-D toy sets, scikit-learn digits, MNIST-like sets, CIFAR-10 and user files.
 
 A dataset is one tensor (no DataLoader): points ``(N, 2)`` in their own coordinates, images ``(N, C, H, W)``
 float32 in ``[-1, 1]``. Decoded image sets are cached in-process and shared between loads: treat them as
@@ -18,6 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from gan_core.data.dataset import Dataset, DatasetUnavailable, bounds, labelled, to_unit
+from gan_core.paths import FASHION_MNIST_SYSTEM_DIR, default_data_dir
 
 DESCRIPTIONS: dict[str, str] = {
     "ring8": "8 Gaussians on a circle of radius 2 (std 0.02): the classic mode-collapse test.",
@@ -39,44 +42,9 @@ CLASS_NAMES = {
                       "Ankle boot"),
     "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
 }
-FASHION_MNIST_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian package dataset-fashion-mnist
 _TV_NAMES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 _IDX = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
         False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-
-
-class DatasetUnavailable(ValueError):
-    """A dataset could not be found or downloaded; the message says where to put the files."""
-
-
-@dataclass(frozen=True, eq=False)
-class Dataset:
-    """One dataset as tensors. ``x``: points ``(N, 2)`` or images ``(N, C, H, W)`` in [-1, 1]."""
-
-    name: str
-    kind: str                                   # "points" | "images"
-    x: torch.Tensor
-    y: torch.Tensor | None                      # (N,) int64 or None
-    num_classes: int = 0
-    class_names: tuple[str, ...] = ()
-    modes: torch.Tensor | None = None           # (M, 2) mode centres for ring8 / grid25
-    mode_std: float = 0.0
-    bounds: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
-    source: str = "generated"
-
-    @property
-    def item_shape(self) -> tuple[int, ...]:
-        return tuple(self.x.shape[1:])
-
-    def to(self, device: torch.device | str) -> Dataset:
-        """The same dataset with its tensors on ``device``."""
-        move = (lambda t: None if t is None else t.to(device))
-        return dataclasses.replace(self, x=move(self.x), y=move(self.y), modes=move(self.modes))
-
-
-def default_data_dir() -> Path:
-    """Where downloads go and files are looked for: ``$GAN_DATA_DIR`` or ``~/.cache/gan_classroom``."""
-    return Path(os.environ.get("GAN_DATA_DIR") or Path.home() / ".cache" / "gan_classroom").expanduser()
 
 
 def load_dataset(name: str, data_root: str = "", *, train: bool = True, n_points: int = 20000, seed: int = 0,
@@ -98,7 +66,7 @@ def load_dataset(name: str, data_root: str = "", *, train: bool = True, n_points
     if name in ("points", "folder"):
         if root is None or not root.exists():
             raise ValueError(f"dataset={name!r} needs data_root: an existing file or folder, not {data_root!r}")
-        from .userdata import read_folder, read_points  # user files: decoded only when asked for
+        from gan_core.data.user import read_folder, read_points  # user files: decoded only when asked for
         return read_points(root) if name == "points" else read_folder(root)
     return _image_set(name, str(root or ""), bool(train), bool(download), str(default_data_dir()))
 
@@ -131,26 +99,7 @@ def _toy(name: str, n: int, seed: int) -> Dataset:
         x = 2 * (x + 0.05 * torch.randn(n, 2, generator=gen))
         class_names = ("upper", "lower")
     return Dataset(name, "points", x.float().contiguous(), y, len(class_names), class_names, modes, std,
-                   _bounds(x))
-
-
-def _bounds(x: torch.Tensor) -> tuple[float, float, float, float]:
-    """(xmin, xmax, ymin, ymax) around the points, padded by 10% of the larger side, for plots."""
-    lo, hi = x.min(0).values, x.max(0).values
-    pad = max(0.1 * float((hi - lo).max()), 0.05)
-    return (float(lo[0]) - pad, float(hi[0]) + pad, float(lo[1]) - pad, float(hi[1]) + pad)
-
-
-def _to_unit(u8: np.ndarray) -> torch.Tensor:
-    """uint8 0..255 -> float32 in [-1, 1] (255 / 127.5 is exact)."""
-    return torch.from_numpy(np.ascontiguousarray(u8, dtype=np.float32)).div_(127.5).sub_(1.0)
-
-
-def _labelled(name: str, x: torch.Tensor, labels: np.ndarray, names: tuple[str, ...], source: str) -> Dataset:
-    y = torch.from_numpy(np.asarray(labels, dtype=np.int64).reshape(-1))
-    if len(y) != len(x):
-        raise DatasetUnavailable(f"{source}: {len(x)} images but {len(y)} labels; the files do not match")
-    return Dataset(name, "images", x, y, len(names), names, source=source)
+                   bounds(x))
 
 
 @functools.lru_cache(maxsize=6)
@@ -164,12 +113,12 @@ def _image_set(name: str, data_root: str, train: bool, download: bool, home: str
                                                stratify=bunch.target)   # fixed, stratified 80/20
         idx = train_idx if train else test_idx
         x = torch.from_numpy(bunch.images[idx, None].astype(np.float32)).div_(8.0).sub_(1.0)
-        return _labelled(name, x, bunch.target[idx], CLASS_NAMES[name], "sklearn.datasets.load_digits")
+        return labelled(name, x, bunch.target[idx], CLASS_NAMES[name], "sklearn.datasets.load_digits")
     searched = _search_dirs(name, data_root, Path(home))
     for folder in searched:       # local files first: fast, offline, no torchvision
         found = _read_local(name, folder, train)
         if found is not None:
-            return _labelled(name, _to_unit(found[0]), found[1], CLASS_NAMES[name], str(folder))
+            return labelled(name, to_unit(found[0]), found[1], CLASS_NAMES[name], str(folder))
     roots = ([Path(data_root)] if data_root else []) + [Path(home)]
     root = next((r for r in roots if name == "cifar10" and (r / "cifar-10-batches-py").is_dir()), None)
     if root is None and not download:
@@ -189,7 +138,7 @@ def _image_set(name: str, data_root: str, train: bool, download: bool, home: str
         raise _unavailable(name, searched, f"torchvision: {reason}") from None
     x = np.asarray(ds.data)   # MNIST-like (N, 28, 28); CIFAR-10 (N, 32, 32, 3)
     x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
-    return _labelled(name, _to_unit(x), np.asarray(ds.targets), CLASS_NAMES[name], str(root))
+    return labelled(name, to_unit(x), np.asarray(ds.targets), CLASS_NAMES[name], str(root))
 
 
 def _search_dirs(name: str, data_root: str, home: Path) -> list[Path]:
@@ -257,35 +206,3 @@ def _unavailable(name: str, searched: list[Path], reason: str) -> DatasetUnavail
         "there by itself.")
 
 
-# ---- user images: an image folder or an .npz ---------------------------------------------------
-class Batcher:
-    """Shuffled mini-batches by index slicing on the data's own device (no DataLoader, no per-item Python).
-
-    Batches walk through one random permutation per epoch; a batch that crosses the end of an epoch takes
-    the rest of it and the start of the next, so every index appears exactly once per epoch.
-    ``batch_size`` may be reassigned between calls; larger than N is clamped to N.
-    """
-
-    def __init__(self, x: torch.Tensor, y: torch.Tensor | None, batch_size: int, *, seed: int = 0) -> None:
-        if x.shape[0] < 1 or (y is not None and len(y) != len(x)):
-            raise ValueError(f"Batcher needs N >= 1 items and as many labels; got x {tuple(x.shape)}")
-        self.x, self.y, self.batch_size = x, y, int(batch_size)
-        self.n, self.epoch, self._pos = int(x.shape[0]), 0, 0
-        self._gen = torch.Generator().manual_seed(seed)   # on the CPU: the same order on every device
-        self._perm = self._shuffle()
-
-    def _shuffle(self) -> torch.Tensor:
-        return torch.randperm(self.n, generator=self._gen).to(self.x.device)
-
-    def next(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The next batch: ``x[idx]`` and ``y[idx]`` (or None), with ``len(idx) = min(batch_size, N)``."""
-        b = min(max(int(self.batch_size), 1), self.n)
-        if self._pos + b <= self.n:
-            idx = self._perm[self._pos:self._pos + b]
-            self._pos += b
-        else:
-            rest = self._perm[self._pos:]
-            self._perm, self.epoch, self._pos = self._shuffle(), self.epoch + 1, b - len(rest)
-            idx = torch.cat([rest, self._perm[:self._pos]])
-        # index_select, not x[idx]: advanced indexing measured 3x (1 thread) to 40x (2 threads) slower on CPU.
-        return self.x.index_select(0, idx), (None if self.y is None else self.y.index_select(0, idx))

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import Dataset, _bounds, _labelled, _to_unit
+from gan_core.data.dataset import Dataset, bounds, labelled, to_unit
 
 IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
 MAX_IMAGES = 60_000                  # user images kept (evenly spread over the sorted files)
@@ -78,7 +78,7 @@ def _points(path: Path) -> Dataset:
     if len(x) < 2 or not np.isfinite(x).all():
         raise ValueError(f"{path} needs at least 2 points and only finite numbers")
     t = torch.from_numpy(x.astype(np.float32))
-    return Dataset("points", "points", t, None, bounds=_bounds(t), source=str(path))
+    return Dataset("points", "points", t, None, bounds=bounds(t), source=str(path))
 
 
 def _two_numbers(cells: list[str], path: Path, i: int) -> tuple[float, float] | None:
@@ -128,7 +128,7 @@ def _folder(path: str, stamp: tuple) -> Dataset:
     if len(groups) < 2:
         return Dataset("folder", "images", x, None, source=path)
     labels = np.repeat(np.arange(len(groups)), [len(g) for g in groups])[keep][kept]
-    return _labelled("folder", x, labels, tuple(d.name for d in classes), path)
+    return labelled("folder", x, labels, tuple(d.name for d in classes), path)
 
 
 def _decode(files: list[Path]) -> tuple[torch.Tensor, list[int]]:
@@ -157,7 +157,7 @@ def _decode(files: list[Path]) -> tuple[torch.Tensor, list[int]]:
         except bad:
             continue
     u8 = np.stack(arrays) if arrays else np.zeros((0, side, side), np.uint8)
-    return _to_unit(u8[:, None] if u8.ndim == 3 else u8.transpose(0, 3, 1, 2)), kept
+    return to_unit(u8[:, None] if u8.ndim == 3 else u8.transpose(0, 3, 1, 2)), kept
 
 
 def _array_file(path: Path) -> Dataset:
@@ -185,7 +185,7 @@ def _array_file(path: Path) -> Dataset:
     keep = _keep(n)
     x = x[keep]
     if np.issubdtype(x.dtype, np.integer) and x.min() >= 0 and x.max() <= 255:
-        t = _to_unit(x)
+        t = to_unit(x)
     elif np.issubdtype(x.dtype, np.floating) and np.isfinite(x).all() and x.min() >= 0 and x.max() <= 1 + 1e-4:
         t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).mul_(2).sub_(1).clamp_(-1, 1)
     else:
@@ -201,7 +201,7 @@ def _array_file(path: Path) -> Dataset:
         raise ValueError(f"{path}: y has {len(values)} distinct values; labels must be class ids (at most 1000)")
     if len(values) < 2:
         return Dataset("folder", "images", t.contiguous(), None, source=str(path))
-    return _labelled("folder", t.contiguous(), labels, tuple(str(v) for v in values), str(path))
+    return labelled("folder", t.contiguous(), labels, tuple(str(v) for v in values), str(path))
 
 
 # ---- batches -----------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ def our_loop(config, data, seconds: float, foreach: bool = False) -> float:
     """Images per second of ``Trainer`` (real images consumed per second, like the classic loop).
 
     ``foreach``: the optimisers use foreach kernels instead of the fused Adam ``Trainer`` picks on CPU/CUDA."""
-    from .trainer import Trainer
+    from gan_core.trainer import Trainer
 
     tr = Trainer(config, data=data, device="cpu" if config.device == "auto" else None)
     if foreach:
@@ -147,9 +147,10 @@ def our_loop(config, data, seconds: float, foreach: bool = False) -> float:
 
 def run_bench(seconds: float = 8.0, batch_size: int = 64, threads: int = 0, model: str = "both") -> dict:
     """The benchmark behind ``python -m gan_core bench``; returns the JSON result."""
-    from .config import load_preset
-    from .data import DatasetUnavailable, load_dataset
-    from .trainer import default_threads
+    from gan_core.config import load_preset
+    from gan_core.data.builtin import load_dataset
+    from gan_core.data.dataset import DatasetUnavailable
+    from gan_core.device import default_threads
 
     torch.set_num_threads(threads or default_threads())
     try:

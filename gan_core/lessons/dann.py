@@ -21,11 +21,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .classifiers import KINDS, build_classifier, evaluate_accuracy, resolve_device
-from .config import live_change
-from .data import Batcher
-from .lesson_config import LessonConfig, _choice, _float_range, _int_range, run_keys
-from .shift import SHIFTS, build_shift_data, dann_lambda, grad_reverse, per_class_accuracy, roc_auc, thumbnails
+from gan_core.checks import DictConfig, choice, float_range, int_range, run_keys
+from gan_core.classifiers import KINDS, build_classifier, evaluate_accuracy
+from gan_core.config import live_change
+from gan_core.data.dataset import Batcher
+from gan_core.device import resolve_device
+from gan_core.lessons.shift import (
+    SHIFTS,
+    build_shift_data,
+    dann_lambda,
+    grad_reverse,
+    per_class_accuracy,
+    roc_auc,
+    thumbnails,
+)
 
 LIVE_KEYS = frozenset({"lr", "domain_weight", "warmup_steps", "batch_size", "eval_every", "log_every",
                        "snapshot_every", "checkpoint_every", "max_steps", "max_seconds"})
@@ -35,7 +44,7 @@ TOP_K = 10          # pictures of the most / least target-like inputs
 
 
 @dataclass
-class ShiftConfig(LessonConfig):
+class ShiftConfig(DictConfig):
     """Every knob of one distribution-shift run (images in [0, 1])."""
 
     dataset: str = "digits"
@@ -60,15 +69,15 @@ class ShiftConfig(LessonConfig):
 
     def validate(self) -> ShiftConfig:
         """Raise ValueError naming the first bad key, its value and what is allowed; return self."""
-        _choice("shift", self.shift, SHIFTS)
-        _choice("kind", self.kind, KINDS)
+        choice("shift", self.shift, SHIFTS)
+        choice("kind", self.kind, KINDS)
         if not isinstance(self.dataset, str) or not self.dataset:
             raise ValueError(f"dataset={self.dataset!r} is not allowed; name a labelled image dataset")
-        _float_range("strength", self.strength, 0.0, 1.0)
-        _float_range("lr", self.lr, 1e-6, 1.0)
-        _float_range("domain_weight", self.domain_weight, 0.0, 10.0)
-        _int_range("batch_size", self.batch_size, 2, 4096)
-        _int_range("warmup_steps", self.warmup_steps, 0, 10**7)
+        float_range("strength", self.strength, 0.0, 1.0)
+        float_range("lr", self.lr, 1e-6, 1.0)
+        float_range("domain_weight", self.domain_weight, 0.0, 10.0)
+        int_range("batch_size", self.batch_size, 2, 4096)
+        int_range("warmup_steps", self.warmup_steps, 0, 10**7)
         run_keys(self)
         return self
 
@@ -234,7 +243,7 @@ class DANNTrainer:
             return self._view()
 
     def _view(self) -> ShiftView:
-        from .inspect import linear_probe_accuracy, pca_2d
+        from gan_core.lessons.features import linear_probe_accuracy, pca_2d
 
         (xs, ys), (xt, yt) = self.eval_sets["source"], self.eval_sets["target"]
         n = min(VIEW_ITEMS, len(xs), len(xt))

@@ -27,6 +27,8 @@ from typing import Any, Self
 import numpy as np
 import torch
 
+from gan_core.paths import runs_root
+
 CHECKPOINT_FORMAT = "gan-classroom-checkpoint"
 CHECKPOINT_VERSION = 1
 MAX_BUFFER = 10_000  # buffered rows that force a flush, so a caller that never flushes cannot grow memory
@@ -40,12 +42,6 @@ _NAME_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PLAIN_LEAVES = (torch.Tensor, str, bytes, int, float, complex, bool, type(None), torch.Size, torch.dtype,
                  torch.device)
-
-
-def runs_root() -> Path:
-    """Where run folders live: ``$GAN_RUNS_DIR`` if set, else ``<repo root>/runs``."""
-    env = os.environ.get("GAN_RUNS_DIR", "").strip()
-    return Path(env).expanduser() if env else Path(__file__).resolve().parent.parent / "runs"
 
 
 def new_run_dir(dataset: str, root: str | Path | None = None) -> Path:

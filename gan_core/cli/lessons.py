@@ -1,8 +1,10 @@
-"""Command-line experiments of lessons 8 and 9, registered by ``cli.py`` (``_extra_commands``):
+"""Command-line experiments of lessons 7-9: ``robustness`` (standard vs PGD-trained classifier), ``shift``
+(source-only vs DANN) and ``augment`` (real vs real + GAN-made data). Each prints one JSON object as the last
+stdout line; a bad value raises ValueError (exit status 2, one line naming it).
 
-``python -m gan_core shift --dataset D --shift S [--strength X] --seconds T [--steps N]`` and
-``python -m gan_core augment --dataset D --labels-per-class K --seconds T``. Each prints one JSON object as the
-last stdout line; a bad value raises ValueError (exit status 2, one line naming it).
+``python -m gan_core robustness --dataset D --eps E --seconds S``
+``python -m gan_core shift --dataset D --shift S [--strength X] --seconds T [--steps N]``
+``python -m gan_core augment --dataset D --labels-per-class K --seconds T``
 """
 from __future__ import annotations
 
@@ -11,13 +13,13 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .shift import SHIFTS
+from gan_core.lessons.shift import SHIFTS
 
 
 def _threads(value: int) -> None:
     import torch
 
-    from .trainer import default_threads
+    from gan_core.device import default_threads
 
     if value < 0:
         raise ValueError(f"--threads {value} is out of range; allowed: 0 (chosen for you) or more")
@@ -30,8 +32,18 @@ def _seconds(value: float) -> float:
     return value
 
 
+def cmd_robustness(args: argparse.Namespace) -> dict[str, Any]:
+    from gan_core.lessons.adversarial import robustness
+
+    if not math.isfinite(args.eps) or not 0 <= args.eps <= 1:
+        raise ValueError(f"--eps {args.eps:g} is out of range; allowed: 0 to 1 (inputs are in [0, 1])")
+    _threads(args.threads)
+    return robustness(args.dataset, args.eps, _seconds(args.seconds), data_root=args.data_root, seed=args.seed,
+                      kind=args.kind, device=args.device, clock=args.clock)
+
+
 def cmd_shift(args: argparse.Namespace) -> dict[str, Any]:
-    from .dann import run_shift_experiment
+    from gan_core.lessons.dann import run_shift_experiment
 
     if not 0 <= args.strength <= 1:
         raise ValueError(f"--strength {args.strength:g} is out of range; allowed: 0 to 1")
@@ -43,7 +55,7 @@ def cmd_shift(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_augment(args: argparse.Namespace) -> dict[str, Any]:
-    from .augment import run_augment
+    from gan_core.lessons.augment import run_augment
 
     if not 1 <= args.labels_per_class <= 10_000:
         raise ValueError(f"--labels-per-class {args.labels_per_class} is out of range; allowed: 1 to 10000")
@@ -58,7 +70,13 @@ def cmd_augment(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def register(subparsers: Any) -> dict[str, Callable[[argparse.Namespace], dict[str, Any]]]:
-    """Add the ``shift`` and ``augment`` sub-commands; return ``{name: handler}``."""
+    """Add the ``robustness``, ``shift`` and ``augment`` sub-commands; return ``{name: handler}``."""
+    p = subparsers.add_parser("robustness", help="standard vs adversarially trained classifier under FGSM/PGD")
+    p.add_argument("--dataset", default="digits")
+    p.add_argument("--eps", type=float, default=0.1)
+    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall")
+    _common(p)
     p = subparsers.add_parser("shift", help="distribution shift: source-only classifier vs DANN, domain AUC")
     p.add_argument("--dataset", default="digits")
     p.add_argument("--shift", choices=SHIFTS, default="rotate")
@@ -73,7 +91,7 @@ def register(subparsers: Any) -> dict[str, Callable[[argparse.Namespace], dict[s
     p.add_argument("--gen-per-class", type=int, default=100)
     p.add_argument("--seconds", type=float, default=60.0, help="wall-clock budget of all seeds together")
     _common(p)
-    return {"shift": cmd_shift, "augment": cmd_augment}
+    return {"robustness": cmd_robustness, "shift": cmd_shift, "augment": cmd_augment}
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -16,10 +16,11 @@ import uuid
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from . import store
-from .config import TrainConfig
-from .data import Dataset
-from .userdata import IMAGE_EXTS, MAX_FILE_BYTES, check_folder
+from gan_core.config import TrainConfig
+from gan_core.data.dataset import Dataset
+from gan_core.data.user import IMAGE_EXTS, MAX_FILE_BYTES, check_folder
+from gan_core.paths import uploads_dir
+from gan_core.runtime import store
 
 MAX_UPLOAD_BYTES = 50 * 2**20     # one upload: all its images together, a .zip, an .npz or a checkpoint
 MAX_CONFIG_BYTES = 64 * 2**10
@@ -28,10 +29,6 @@ MAX_ZIP_BYTES = 400 * 2**20       # uncompressed: a small zip that inflates to g
 ARRAY_EXTS = (".npz", ".npy")
 UPLOAD_TYPES = sorted(e[1:] for e in IMAGE_EXTS) + ["zip", "npz", "npy"]   # what an images upload may hold
 _ALLOWED = f"images ({', '.join(sorted(IMAGE_EXTS))}), or one .zip of them, or one .npz/.npy with x (and y)"
-
-
-def uploads_dir(root: str | Path | None = None) -> Path:
-    return Path(root or store.runs_root()) / "_uploads"
 
 
 def _mb(n: int) -> str:
@@ -147,8 +144,8 @@ def import_checkpoint(raw: bytes, name: str = "checkpoint.pt", root: str | Path 
     """A checkpoint file (as the dashboard downloads it) as a new, stopped run folder that every page can open
     and Resume can train on. Loaded with ``weights_only=True``; its config is validated and its weights must fit
     the networks that config builds. Returns the run folder."""
-    from .trainer import Trainer
-    from .views import make_view
+    from gan_core.trainer import Trainer
+    from gan_core.views import make_view
 
     _check_size(repr(name), len(raw), MAX_UPLOAD_BYTES)
     folder = uploads_dir(root)

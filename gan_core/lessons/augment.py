@@ -19,10 +19,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .classifiers import KINDS, build_classifier, evaluate_accuracy, load_split, resolve_device, to_unit
-from .config import TrainConfig, live_change
-from .data import CLASS_NAMES, Batcher, Dataset
-from .lesson_config import LessonConfig, _choice, _float_range, _int_range, run_keys
+from gan_core.checks import DictConfig, choice, float_range, int_range, run_keys
+from gan_core.classifiers import KINDS, build_classifier, evaluate_accuracy, load_split, to_unit
+from gan_core.config import TrainConfig, live_change
+from gan_core.data.builtin import CLASS_NAMES
+from gan_core.data.dataset import Batcher, Dataset
+from gan_core.device import resolve_device
 
 LIVE_KEYS = frozenset({"eval_every", "log_every", "snapshot_every", "checkpoint_every", "max_seconds"})
 ARMS = ("real_only", "augmented", "random_labels")
@@ -30,7 +32,7 @@ EVAL_ITEMS = 1000   # test items behind the live curves (the final score of a se
 
 
 @dataclass
-class AugmentConfig(LessonConfig):
+class AugmentConfig(DictConfig):
     """Every knob of one augmentation experiment. ``max_steps`` 0 means: stop when every seed is done."""
 
     dataset: str = "digits"
@@ -63,18 +65,18 @@ class AugmentConfig(LessonConfig):
     def validate(self) -> AugmentConfig:
         """Raise ValueError naming the first bad key, its value and what is allowed; set ``max_steps`` 0 to
         the whole experiment (``total_steps``); return self."""
-        _choice("kind", self.kind, KINDS)
+        choice("kind", self.kind, KINDS)
         if not isinstance(self.dataset, str) or not self.dataset:
             raise ValueError(f"dataset={self.dataset!r} is not allowed; name a labelled image dataset")
-        _int_range("labels_per_class", self.labels_per_class, 1, 10_000)
-        _int_range("seeds", self.seeds, 1, 20)
-        _int_range("gan_steps", self.gan_steps, 1, 10**7)
-        _int_range("clf_steps", self.clf_steps, 1, 10**7)
-        _int_range("gen_per_class", self.gen_per_class, 1, 10_000)
-        _int_range("batch_size", self.batch_size, 2, 4096)
-        _float_range("lr", self.lr, 1e-6, 1.0)
+        int_range("labels_per_class", self.labels_per_class, 1, 10_000)
+        int_range("seeds", self.seeds, 1, 20)
+        int_range("gan_steps", self.gan_steps, 1, 10**7)
+        int_range("clf_steps", self.clf_steps, 1, 10**7)
+        int_range("gen_per_class", self.gen_per_class, 1, 10_000)
+        int_range("batch_size", self.batch_size, 2, 4096)
+        float_range("lr", self.lr, 1e-6, 1.0)
         for key in ("gan_seconds", "clf_seconds"):
-            _float_range(key, getattr(self, key), 0.0, 7 * 24 * 3600.0)
+            float_range(key, getattr(self, key), 0.0, 7 * 24 * 3600.0)
         run_keys(self)
         if self.max_steps == 0:
             self.max_steps = self.total_steps
@@ -135,7 +137,7 @@ class AugmentTrainer:
         self.real_x, self.real_y = to_unit(self.x[idx]).to(self.device), self.y[idx].to(self.device)
         subset = Dataset(cfg.dataset, "images", self.x[idx] * 2 - 1, self.y[idx], self.num_classes,   # [-1, 1]
                          tuple(self.class_names), source=f"{len(idx)} labelled training images")
-        from .trainer import Trainer
+        from gan_core.trainer import Trainer
 
         self.gan = Trainer(gan_config(cfg.dataset, len(idx), seed, cfg.device), data=subset, device=self.device)
         self.phase, self.phase_step, self.phase_start = "gan", 0, time.perf_counter()
@@ -234,14 +236,14 @@ class AugmentTrainer:
         if self.gan is None:
             return None
         if self.phase != "done":   # after the last seed: the last generator's picture stays
-            from .views import png_grid
+            from gan_core.views import png_grid
 
             labels = torch.arange(self.num_classes, device=self.device).repeat_interleave(per_class)
             self._png = png_grid(self.gan.sample(len(labels), seed=0, labels=labels), nrow=per_class)
         return self._png
 
     def view(self) -> Any:
-        from .views import View
+        from gan_core.views import View
 
         return View("images", self.step_count, self.samples_png(),
                     extras={"phase": self.phase, "round": self.round, "summary": self.summary()})

@@ -1,0 +1,127 @@
+"""The validators every config shares, in one wording: ``choice``, ``int_range``, ``float_range``, the run keys
+every session-driven config has (``run_keys``), the one string coercion (``coerce_value``) and the ``DictConfig``
+mixin (dict round trips) of every config class. Each raises ``ValueError`` naming the key, the bad value and
+what is allowed."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import fields
+from typing import Any
+
+DEVICES = ("auto", "cpu", "cuda", "mps")  # "cuda:N" is allowed too: see check_device
+MAX_SECONDS = 7 * 24 * 3600.0
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{key}={value!r} is not allowed; choose one of: {', '.join(allowed)}")
+
+
+def int_range(key: str, value: Any, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{key}={value!r} is out of range; allowed: an integer from {low} to {high}")
+
+
+def float_range(key: str, value: Any, low: float, high: float) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not low <= value <= high:
+        raise ValueError(f"{key}={value!r} is out of range; allowed: a finite number from {low:g} to {high:g}")
+
+
+def check_device(key: str, value: Any) -> None:
+    """``auto``, ``cpu``, ``cuda``, ``cuda:N`` (one GPU of a lab server with several) or ``mps``."""
+    if isinstance(value, str) and re.fullmatch(r"cuda:\d{1,2}", value):
+        return
+    if value not in DEVICES:
+        raise ValueError(f"{key}={value!r} is not allowed; choose one of: {', '.join(DEVICES)}, cuda:N")
+
+
+def run_keys(cfg: Any) -> None:
+    """Validate the keys every session-driven config has: seed, device, the budgets and the ``*_every``."""
+    int_range("seed", cfg.seed, 0, 2**31 - 1)
+    check_device("device", cfg.device)
+    int_range("max_steps", cfg.max_steps, 0, 10**9)
+    float_range("max_seconds", cfg.max_seconds, 0.0, MAX_SECONDS)
+    for key in ("eval_every", "log_every", "snapshot_every", "checkpoint_every"):
+        int_range(key, getattr(cfg, key), 1, 10**7)
+
+
+def coerce_value(key: str, value: Any, default: Any) -> Any:
+    """``value`` (maybe a string from a command line, a URL or a form) as the type of ``default``.
+
+    Raises ValueError naming the key for a value of the wrong type; ranges are left to ``validate()``.
+    """
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+                return value.strip().lower() in _TRUE
+            if isinstance(value, (bool, int)) and value in (0, 1):
+                return bool(value)
+            raise TypeError
+        if isinstance(default, int):
+            if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+                raise TypeError
+            return int(value.strip()) if isinstance(value, str) else int(value)
+        if isinstance(default, float):
+            if isinstance(value, bool):
+                raise TypeError
+            out = float(value)
+            if not math.isfinite(out):
+                raise ValueError(f"{key}={value!r} is not a finite number")
+            return out
+        if isinstance(default, list):
+            if isinstance(value, str):
+                return [int(p) for p in value.replace("[", "").replace("]", "").replace(" ", "").split(",") if p]
+            if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool)
+                                                       or isinstance(v, float) and v.is_integer() for v in value):
+                return [int(v) for v in value]
+            raise TypeError
+        if isinstance(default, str):
+            if not isinstance(value, str):
+                raise TypeError
+            return value.strip()
+    except ValueError as exc:
+        if "finite" in str(exc):
+            raise
+        raise ValueError(f"{key}={value!r} is not a valid {_type_name(default)}") from None
+    except (TypeError, OverflowError):
+        raise ValueError(f"{key}={value!r} is not a valid {_type_name(default)}") from None
+    return value
+
+
+def _type_name(default: Any) -> str:
+    if isinstance(default, bool):
+        return "boolean (true/false)"
+    if isinstance(default, int):
+        return "integer"
+    if isinstance(default, float):
+        return "number"
+    if isinstance(default, list):
+        return "list of integers such as 128,128"
+    return "string"
+
+
+class DictConfig:
+    """Mixin for a ``@dataclass`` config: ``to_dict``, ``from_dict`` (unknown keys and wrong types raise
+    ValueError) and ``replace``; the dataclass brings its fields and ``validate()``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]):
+        """Build from a dict; unknown keys raise ValueError, strings become the fields' types."""
+        known = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"unknown config key {unknown[0]!r}; allowed keys: {', '.join(known)}")
+        cfg = cls()
+        for key, value in values.items():
+            setattr(cfg, key, coerce_value(key, value, getattr(cfg, key)))
+        return cfg
+
+    def replace(self, **changes: Any):
+        return type(self).from_dict({**self.to_dict(), **changes})

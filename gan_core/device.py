@@ -1,0 +1,44 @@
+"""Where a run computes: ``resolve_device`` (cuda > mps > cpu, or an explicit choice) and the CPU thread count."""
+from __future__ import annotations
+
+import os
+
+import torch
+
+
+def _mps_available() -> bool:
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+def resolve_device(name: str | torch.device | None = "auto") -> torch.device:
+    """``auto``/``None`` picks cuda > mps > cpu; ``cuda:N`` one GPU of several; a ``torch.device`` is kept.
+
+    Raises:
+        ValueError: naming the device if it is unknown or not available on this machine.
+    """
+    if isinstance(name, torch.device):
+        return name
+    name = "auto" if name is None else str(name)
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={name!r} is not available on this machine; allowed: auto, cpu")
+        index = name[5:]
+        if index and not (index.isdigit() and int(index) < torch.cuda.device_count()):
+            raise ValueError(f"device={name!r} is not on this machine; allowed: cuda:0 to "
+                             f"cuda:{torch.cuda.device_count() - 1}")
+        return torch.device(name)
+    if name == "mps" and not _mps_available():
+        raise ValueError("device='mps' is not available on this machine; allowed: auto, cpu")
+    if name not in ("cpu", "mps"):
+        raise ValueError(f"device={name!r} is unknown; allowed: auto, cpu, cuda, cuda:N, mps")
+    return torch.device(name)
+
+
+def default_threads(serving: bool = False) -> int:
+    """Intra-op threads: all cores headless; one core left to the web server when a UI shares the machine."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores - 1) if serving and cores >= 2 else cores
