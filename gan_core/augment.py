@@ -7,8 +7,8 @@ same real minibatches, a classifier on the real subset only, one on real + gener
 batch plus an equally large generated batch), and, to show what *not* to do, one on real + the same generated
 images with shuffled labels, and, as the control, one on real + a second batch of the same real images (as
 many images per step as the augmented arm, nothing new in them: a gain of the augmented arm over this control
-is the generated images' information, not the larger batches). All are tested on the full test split. ``run_augment`` is the headless
-comparison behind ``python -m gan_core augment``.
+is the generated images' information, not the larger batches). All are tested on the full test split.
+``run_augment`` is the headless comparison behind ``python -m gan_core augment``.
 """
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ class AugmentTrainer:
             return
         seed = cfg.seed + self.round
         idx = labelled_subset(self.y, cfg.labels_per_class, self.num_classes, seed)
-        self.real_x, self.real_y = to_unit(self.x[idx]).to(self.device), self.y[idx].to(self.device)
+        self.real_x, self.real_y = self.x[idx].to(self.device), self.y[idx].to(self.device)
         subset = Dataset(cfg.dataset, "images", self.x[idx] * 2 - 1, self.y[idx], self.num_classes,   # [-1, 1]
                          tuple(self.class_names), source=f"{len(idx)} labelled training images")
         from .trainer import Trainer
@@ -177,8 +177,8 @@ class AugmentTrainer:
         """One GAN iteration (phase ``gan``) or one update of each classifier arm (phase ``classify``).
 
         Returns ``loss_d``, ``loss_g`` ... in the GAN phase; ``loss_real_only``, ``loss_augmented``,
-        ``loss_random_labels``, ``loss_duplicated`` and every ``eval_every`` steps ``acc_<arm>`` (on a test subset) in the
-        classifier phase; at the end of a seed ``seed_<arm>_acc`` (whole test split) and ``label_agreement``.
+        ``loss_random_labels``, ``loss_duplicated`` and every ``eval_every`` steps ``acc_<arm>`` (on a test subset)
+        in the classifier phase; at the end of a seed ``seed_<arm>_acc`` (whole test split) and ``label_agreement``.
         """
         if part not in ("both", "d", "g"):
             raise ValueError(f"part={part!r} is not allowed; choose one of: both, d, g")
