@@ -5,8 +5,10 @@ train a *conditional* GAN (``trainer.Trainer``, ``conditional=True``) on that su
 ``gen_per_class`` images for every class, each labelled with the class it was generated for; then train, on the
 same real minibatches, a classifier on the real subset only, one on real + generated (every step: the real
 batch plus an equally large generated batch), and, to show what *not* to do, one on real + the same generated
-images with shuffled labels. All are tested on the full test split. ``run_augment`` is the headless
-comparison behind ``python -m gan_core augment``.
+images with shuffled labels, and, as the control, one on real + a second batch of the same real images (as
+many images per step as the augmented arm, nothing new in them: a gain of the augmented arm over this control
+is the generated images' information, not the larger batches). All are tested on the full test split.
+``run_augment`` is the headless comparison behind ``python -m gan_core augment``.
 """
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ from gan_core.device import resolve_device
 
 LIVE_KEYS = frozenset({"eval_every", "log_every", "snapshot_every", "checkpoint_every", "max_seconds"})
 ARMS = ("real_only", "augmented", "random_labels")
+# The equal-number-of-images control: the pages and charts draw ARMS; the control is trained and reported
+# (``duplicated_acc``, ``verdict``'s ``control_*``) beside them.
+CONTROL_ARMS = ("duplicated",)
+TRAINED_ARMS = ARMS + CONTROL_ARMS
 EVAL_ITEMS = 1000   # test items behind the live curves (the final score of a seed uses the whole test split)
 
 
@@ -107,7 +113,8 @@ class AugmentTrainer:
     """Runs the experiment one unit at a time: a GAN iteration, or one update of every classifier arm.
 
     ``phase`` is ``gan``, ``classify`` or ``done``; ``results`` holds one dict per finished seed
-    (``real_only_acc``, ``augmented_acc``, ``random_labels_acc``, ``label_agreement``, ``seed``).
+    (``real_only_acc``, ``augmented_acc``, ``random_labels_acc``, ``duplicated_acc``, ``label_agreement``,
+    ``seed``).
     """
 
     def __init__(self, config: AugmentConfig, device: torch.device | str | None = None):
@@ -134,7 +141,7 @@ class AugmentTrainer:
             return
         seed = cfg.seed + self.round
         idx = labelled_subset(self.y, cfg.labels_per_class, self.num_classes, seed)
-        self.real_x, self.real_y = to_unit(self.x[idx]).to(self.device), self.y[idx].to(self.device)
+        self.real_x, self.real_y = self.x[idx].to(self.device), self.y[idx].to(self.device)
         subset = Dataset(cfg.dataset, "images", self.x[idx] * 2 - 1, self.y[idx], self.num_classes,   # [-1, 1]
                          tuple(self.class_names), source=f"{len(idx)} labelled training images")
         from gan_core.trainer import Trainer
@@ -157,13 +164,14 @@ class AugmentTrainer:
         torch.manual_seed(seed)
         first = build_classifier(cfg.kind, tuple(self.real_x.shape[1:]), k).to(self.device)
         self.models = {"real_only": first}
-        for arm in ARMS[1:]:
+        for arm in TRAINED_ARMS[1:]:
             self.models[arm] = build_classifier(cfg.kind, tuple(self.real_x.shape[1:]), k).to(self.device)
             self.models[arm].load_state_dict(first.state_dict())                   # the same start for every arm
         self.opts = {a: torch.optim.Adam(m.parameters(), lr=cfg.lr) for a, m in self.models.items()}
         bs = min(cfg.batch_size, len(self.real_x))
         self.real_batches = Batcher(self.real_x, self.real_y, bs, seed=seed + 1)
         self.gen_batches = Batcher(torch.arange(len(self.gen_x), device=self.device), None, bs, seed=seed + 2)
+        self.dup_batches = Batcher(self.real_x, self.real_y, bs, seed=seed + 3)   # the control's second batch
         self.phase, self.phase_step, self.phase_start = "classify", 0, time.perf_counter()
 
     # ---- one step -------------------------------------------------------------------------------
@@ -171,8 +179,8 @@ class AugmentTrainer:
         """One GAN iteration (phase ``gan``) or one update of each classifier arm (phase ``classify``).
 
         Returns ``loss_d``, ``loss_g`` ... in the GAN phase; ``loss_real_only``, ``loss_augmented``,
-        ``loss_random_labels`` and every ``eval_every`` steps ``acc_<arm>`` (on a test subset) in the
-        classifier phase; at the end of a seed ``seed_<arm>_acc`` (whole test split) and ``label_agreement``.
+        ``loss_random_labels``, ``loss_duplicated`` and every ``eval_every`` steps ``acc_<arm>`` (on a test subset)
+        in the classifier phase; at the end of a seed ``seed_<arm>_acc`` (whole test split) and ``label_agreement``.
         """
         if part not in ("both", "d", "g"):
             raise ValueError(f"part={part!r} is not allowed; choose one of: both, d, g")
@@ -191,9 +199,11 @@ class AugmentTrainer:
             return out if sync else {}
         xb, yb = self.real_batches.next()
         gi, _ = self.gen_batches.next()
+        xd, yd = self.dup_batches.next()
         batches = {"real_only": (xb, yb),
                    "augmented": (torch.cat([xb, self.gen_x[gi]]), torch.cat([yb, self.gen_y[gi]])),
-                   "random_labels": (torch.cat([xb, self.gen_x[gi]]), torch.cat([yb, self.gen_y_random[gi]]))}
+                   "random_labels": (torch.cat([xb, self.gen_x[gi]]), torch.cat([yb, self.gen_y_random[gi]])),
+                   "duplicated": (torch.cat([xb, xd]), torch.cat([yb, yd]))}
         losses = {}
         for arm, (bx, by) in batches.items():
             model = self.models[arm].train()
@@ -225,8 +235,8 @@ class AugmentTrainer:
     def summary(self) -> dict[str, Any]:
         """Mean and standard deviation over the finished seeds, and the per-seed results."""
         out: dict[str, Any] = {"seeds_done": len(self.results), "per_seed": list(self.results)}
-        for key in [f"{a}_acc" for a in ARMS] + ["label_agreement"]:
-            values = np.array([r[key] for r in self.results], dtype=np.float64)
+        for key in [f"{a}_acc" for a in TRAINED_ARMS] + ["label_agreement"]:
+            values = np.array([r[key] for r in self.results if key in r], dtype=np.float64)
             out[key] = float(values.mean()) if len(values) else float("nan")
             out[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
         return out
@@ -265,8 +275,18 @@ class AugmentTrainer:
 def verdict(per_seed: list[dict]) -> dict[str, Any]:
     """Does augmentation help? Paired per seed: ``gain`` = mean of augmented - real only (accuracy points / 100),
     ``lo``/``hi`` the smallest and largest per-seed gain, ``kind`` ``helps`` (every seed gained), ``hurts``
-    (every seed lost) or ``mixed``; ``none`` without finished seeds."""
-    gains = np.array([r["augmented_acc"] - r["real_only_acc"] for r in per_seed], dtype=np.float64)
+    (every seed lost) or ``mixed``; ``none`` without finished seeds. Seeds that ran the equal-number-of-images
+    control add ``control_gain``/``control_lo``/``control_hi`` (augmented - duplicated real) and ``control_kind``
+    in the same words (``none`` without such seeds): a gain over real only that is not also a gain over the
+    control comes from the larger batches, not from the generated images."""
+    out = _paired([r["augmented_acc"] - r["real_only_acc"] for r in per_seed])
+    control = _paired([r["augmented_acc"] - r["duplicated_acc"] for r in per_seed if "duplicated_acc" in r])
+    out.update({f"control_{k}": v for k, v in control.items() if k != "n"})
+    return out
+
+
+def _paired(gains_list: list[float]) -> dict[str, Any]:
+    gains = np.array(gains_list, dtype=np.float64)
     if not len(gains):
         return {"kind": "none", "gain": float("nan"), "lo": float("nan"), "hi": float("nan"), "n": 0}
     kind = "helps" if (gains > 0).all() else "hurts" if (gains < 0).all() else "mixed"
@@ -281,8 +301,9 @@ def run_augment(dataset: str = "digits", labels_per_class: int = 10, seconds: fl
     is left, 55% of it for the GAN and 35% for the classifiers (a phase also stops at ``gan_steps`` /
     ``clf_steps`` when those are given).
 
-    Returns ``{"real_only_acc", "augmented_acc", "random_labels_acc", "label_agreement"`` (means over seeds),
-    the same keys with ``_std``, ``"gain"`` (augmented - real only), ``"per_seed"``, ...}``.
+    Returns ``{"real_only_acc", "augmented_acc", "random_labels_acc", "duplicated_acc", "label_agreement"``
+    (means over seeds), the same keys with ``_std``, ``"gain"`` (augmented - real only), ``"control_gain"``
+    (augmented - duplicated real), ``"verdict"``, ``"control_verdict"``, ``"per_seed"``, ...}``.
     """
     if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and 0 < seconds <= 86_400):
         raise ValueError(f"seconds={seconds!r} is out of range; allowed: a number above 0, at most 86400")
@@ -299,7 +320,8 @@ def run_augment(dataset: str = "digits", labels_per_class: int = 10, seconds: fl
         trainer.step(sync=False)
     out = trainer.summary()
     judged = verdict(out["per_seed"])
-    out.update(gain=judged["gain"], verdict=judged["kind"])
+    out.update(gain=judged["gain"], verdict=judged["kind"], control_gain=judged["control_gain"],
+               control_verdict=judged["control_kind"])
     cfg = trainer.config
     out.update(dataset=dataset, labels_per_class=labels_per_class, seeds=seeds, test_items=len(trainer.y_test),
                gen_per_class=cfg.gen_per_class, seconds=round(time.perf_counter() - start, 2))
