@@ -1,12 +1,12 @@
-"""Lesson checks 6-9 (gan_core.lesson_check_classifiers): the fast judgements pass on two seeds, so a change
+"""Lesson checks 6-9 (gan_core.lessons.check_classifiers): the fast judgements pass on two seeds, so a change
 that breaks a lesson's effect fails here; the judges' shape; the augmentation verdict's control fields."""
 import math
 
 import pytest
 import torch
 
-from gan_core.augment import TRAINED_ARMS, verdict
-from gan_core.lesson_check_classifiers import JUDGES_CLASSIFIERS
+from gan_core.lessons.augment import TRAINED_ARMS, verdict
+from gan_core.lessons.check_classifiers import JUDGES_CLASSIFIERS
 
 SEEDS = (0, 1)
 

@@ -18,12 +18,12 @@ from typing import Any
 
 import torch
 
-from .adversarial import AdversarialTrainer, AdvTrainConfig
-from .attack_views import CURVE_EPS, eps_curves, fixed_subset
-from .attacks import fgsm, pgd
-from .augment import AugmentConfig, AugmentTrainer
-from .classifiers import TRAIN_SECONDS, build_classifier, evaluate_accuracy, load_split, train_classifier
-from .dann import ShiftConfig, run_shift_experiment
+from gan_core.attacks import fgsm, pgd
+from gan_core.classifiers import TRAIN_SECONDS, build_classifier, evaluate_accuracy, load_split, train_classifier
+from gan_core.lessons.adversarial import AdversarialTrainer, AdvTrainConfig
+from gan_core.lessons.attack_views import CURVE_EPS, eps_curves, fixed_subset
+from gan_core.lessons.augment import AugmentConfig, AugmentTrainer
+from gan_core.lessons.dann import ShiftConfig, run_shift_experiment
 
 DATASET = "digits"   # the only labelled image set that needs no download; every lesson page opens on it
 # Seconds of one training thread each lesson may take (CPU time; see the module docstring):
