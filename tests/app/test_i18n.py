@@ -1,0 +1,139 @@
+"""The translation tables (ui/locales/*.toml): every language complete and consistent, every key the pages use."""
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from ui import i18n
+from ui.i18n import LANGS, load, t
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]
+
+
+def _forms(entry):
+    """The texts of one entry: a plain text, or each of its plural forms."""
+    return list(entry.values()) if isinstance(entry, dict) else [entry]
+
+
+def _fields(text):
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _t_calls():
+    """(file, line, first argument) of every call of t() in the app's sources."""
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Call) and node.args and (
+                    (isinstance(node.func, ast.Name) and node.func.id == "t")
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == "t"
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "i18n")):
+                yield path.relative_to(ROOT), node.lineno, node.args[0]
+
+
+def test_every_language_has_the_same_keys():
+    en = set(load("en"))
+    assert len(en) > 500
+    for lang in LANGS:
+        assert set(load(lang)) == en, (lang, sorted(set(load(lang)) ^ en))
+
+
+def test_every_language_has_the_same_placeholders():
+    """Every form of a text in every language fills the same ``{names}`` (a plural's "one" keeps its count)."""
+    for key in load("en"):
+        found = {frozenset(_fields(text)) for lang in LANGS for text in _forms(load(lang)[key])}
+        assert len(found) == 1, (key, found)
+
+
+def test_no_text_is_empty():
+    for lang in LANGS:
+        assert all(text.strip() for entry in load(lang).values() for text in _forms(entry)), lang
+
+
+def _literal_keys(arg):
+    """The keys an argument names outright: ``"a.b"``, or either side of ``"a.b" if x else "a.c"``."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return [arg.value]
+    if isinstance(arg, ast.IfExp):
+        return _literal_keys(arg.body) + _literal_keys(arg.orelse)
+    return []
+
+
+def _fixed_start(arg):
+    """The fixed start of a key built at run time: ``f"state.{s}"`` or ``"state." + s`` -> "state."."""
+    if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+        return arg.values[0].value
+    if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add) and isinstance(arg.left, ast.Constant):
+        return arg.left.value
+    return None
+
+
+def test_every_literal_key_in_the_sources_exists():
+    keys = set(load("en"))
+    used = [(f"{path}:{line}", key) for path, line, arg in _t_calls() for key in _literal_keys(arg)]
+    assert len(used) > 300
+    assert not [f"{where}: {key}" for where, key in used if key not in keys]
+
+
+def test_every_dynamic_key_family_exists():
+    """``t(f"state.{s}")``: some key starts with the fixed start; the families whose values are known are complete."""
+    keys = set(load("en"))
+    starts = [(f"{path}:{line}", _fixed_start(arg)) for path, line, arg in _t_calls() if _fixed_start(arg)]
+    assert len(starts) > 20
+    assert not [f"{where}: no key starts with {start!r}" for where, start in starts
+                if not any(k.startswith(start) for k in keys)]
+
+    from gan_core.augment import ARMS
+    from gan_core.explain import STAGES
+    from gan_core.session import STATES
+    from gan_core.shift import SHIFTS
+    from ui.charts import PANELS
+    from ui.compare_charts import METRICS
+    from ui.controls import GROUPS, KNOBS
+
+    want = [f"state.{s}" for s in (*STATES, "unknown")] + [f"group.{g}" for g in GROUPS]
+    want += [f"curves.{p}" for p in PANELS] + [f"compare.m.{m}" for m in METRICS]
+    want += [f"part.{p}" for p in ("both", "d", "g")] + [f"disc.part_{p}" for p in ("d", "g")]
+    want += [f"{kind}.{k}" for k in KNOBS for kind in ("knob", "help")]
+    want += [f"stage.{s}{end}" for s in STAGES for end in ("", ".text")]
+    want += [f"shift.{kind}.{s}" for s in SHIFTS for kind in ("kind", "what")] + [f"aug.arm.{a}" for a in ARMS]
+    assert not [k for k in want if k not in keys]
+
+
+def test_every_preset_has_a_description_in_every_language():
+    """The JSON keeps the English for ``python -m gan_core presets``; the dashboard shows ``preset.<name>``."""
+    from gan_core.config import list_presets
+
+    presets = list_presets()
+    assert len(presets) >= 8
+    for name, preset in presets.items():
+        assert preset["description"] and "description_zh" not in preset, name
+        assert load("en")[f"preset.{name}"] == preset["description"], name
+        assert t(f"preset.{name}", "zh") != preset["description"], name
+
+
+def test_t_fills_placeholders_and_falls_back_to_the_key():
+    assert t("train.lesson", "zh", n=3) == "第3课" and t("train.lesson", "en", n=3) == "Lesson 3"
+    assert t("train.lesson", "fr", n=3) == "Lesson 3"   # an unknown language reads English, as before
+    assert t("no.such.key") == "no.such.key" and t("no.such.key", n=1) == "no.such.key"
+    assert t("train.lesson", "en", m=3) == "Lesson {n}"   # a missing value leaves the text unfilled
+    assert t("plotly:Snapshot succeeded", "zh") == "截图成功" and t("own.err.empty", "zh") == "文件是空的"
+
+
+def test_texts_gives_plotlys_own_texts_by_their_english():
+    zh = i18n.texts("plotly:", "zh")
+    assert zh["Zoom in"] == "放大" and zh["Double-click to zoom back out"] == "双击恢复原来的缩放"
+    assert i18n.texts("plotly:", "en")["Zoom in"] == "Zoom in" and len(zh) >= 18
+
+
+def test_the_tables_are_read_once():
+    assert load("zh") is load("zh")
+
+
+@pytest.mark.parametrize("bad", ["[a]\nb = 1\n", "[a]\nb = { few = \"x\" }\n", "[a.b]\nc = \"x\"\n"])
+def test_a_file_that_breaks_the_layout_is_refused(bad, tmp_path, monkeypatch):
+    (tmp_path / "xx.toml").write_text(bad, encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALES", tmp_path)
+    with pytest.raises(ValueError, match="xx.toml"):
+        load.__wrapped__("xx")
