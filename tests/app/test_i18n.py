@@ -1,5 +1,6 @@
 """The translation tables (ui/locales/*.toml): every language complete and consistent, every key the pages use."""
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -111,6 +112,49 @@ def test_every_preset_has_a_description_in_every_language():
         assert preset["description"] and "description_zh" not in preset, name
         assert load("en")[f"preset.{name}"] == preset["description"], name
         assert t(f"preset.{name}", "zh") != preset["description"], name
+
+
+# "{n} points", "{n:,} images", "{n} real iterations", "{n} target test images": a count, then a plural noun
+COUNTED = re.compile(r"\{(?:n|count)(?:[:!][^}]*)?\} (?:[a-z]+ ){0,2}?[a-z]+s\b")
+
+
+def _count_name(entry):
+    """The value a plural text is chosen by, as t() picks it: n, else count, else the only placeholder."""
+    names = _fields(entry["other"])
+    for name in ("n", "count"):
+        if name in names:
+            return name
+    assert len(names) == 1, f"no n or count and several placeholders: {names}"
+    return names.pop()
+
+
+def test_english_texts_with_a_count_have_plural_forms():
+    en = load("en")
+    plain = [key for key, entry in en.items() if isinstance(entry, str) and COUNTED.search(entry)]
+    assert not plain, f"give these {{ one = ..., other = ... }} in en.toml: {plain}"
+    plural = {key for key, entry in en.items() if isinstance(entry, dict)}
+    assert {"own.n_drawn", "own.saved", "own.err.count", "step.iteration", "side.cpu", "curves.empty"} <= plural
+
+
+def test_t_picks_the_singular_for_a_count_of_one():
+    for key, entry in load("en").items():
+        if not isinstance(entry, dict):
+            continue
+        assert set(entry) == {"one", "other"} and entry["one"] != entry["other"], key
+        count = _count_name(entry)
+        others = {name: 2 for name in _fields(entry["other"]) if name != count}
+        assert t(key, "en", **{count: 1}, **others) == entry["one"].format(**{count: 1}, **others), key
+        for n in (0, 2, 1000):
+            assert t(key, "en", **{count: n}, **others) == entry["other"].format(**{count: n}, **others), key
+        zh = load("zh")[key]
+        assert isinstance(zh, str), f"{key}: Chinese has no plural forms"
+        assert t(key, "zh", **{count: 1}, **others) == zh.format(**{count: 1}, **others)
+    assert t("own.n_drawn", "en", n=1) == "1 point drawn." and t("own.n_drawn", "en", n=3) == "3 points drawn."
+    assert t("own.n_drawn", "en", n=0) == "0 points drawn." and t("side.cpu", "en", threads=1) == "CPU · 1 thread"
+    assert t("own.images_saved", "en", n=1200, size=28, colour="gray", classes="", path="p").startswith(
+        "Saved 1,200 images")
+    assert t("own.n_drawn", "en") == "{n} points drawn."   # no count: the "other" text, unfilled, as before
+    assert i18n.texts("own.n_", "en") == {"drawn": "{n} points drawn."}
 
 
 def test_t_fills_placeholders_and_falls_back_to_the_key():
