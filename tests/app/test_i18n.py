@@ -2,6 +2,7 @@
 import ast
 import re
 import string
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,71 @@ def test_t_picks_the_singular_for_a_count_of_one():
         "Saved 1,200 images")
     assert t("own.n_drawn", "en") == "{n} points drawn."   # no count: the "other" text, unfilled, as before
     assert i18n.texts("own.n_", "en") == {"drawn": "{n} points drawn."}
+
+
+FIELD = re.compile(r"\{[^{}]*\}")
+
+
+def _punct(ch):
+    return unicodedata.category(ch)[0] in "PS"   # CommonMark's Unicode punctuation: P* and S*
+
+
+def _bold_problems(text):
+    """Where ``**`` would stay literal under CommonMark (Streamlit's markdown): each ``**`` must open (left-flanking)
+    and close (right-flanking) in turn. A closing ``**`` after punctuation (a full-width colon: "**注意：**对")
+    is right-flanking only if whitespace or punctuation follows it."""
+    text = FIELD.sub("1", text)   # placeholders as their values will look (a number)
+    problems, is_open = [], False
+    for m in re.finditer(r"\*+", text):
+        if len(m.group()) != 2:
+            continue
+        before = text[m.start() - 1] if m.start() else " "
+        after = text[m.end()] if m.end() < len(text) else " "
+        left = not after.isspace() and (not _punct(after) or before.isspace() or _punct(before))
+        right = not before.isspace() and (not _punct(before) or after.isspace() or _punct(after))
+        if is_open and not right:
+            problems.append(f"closing ** at {m.start()} ({before!r} before, {after!r} after) cannot close")
+        elif not is_open and not left:
+            problems.append(f"opening ** at {m.start()} ({before!r} before, {after!r} after) cannot open")
+        is_open = not is_open
+    return problems + (["unbalanced **"] if is_open else [])
+
+
+def _all_texts():
+    for lang in LANGS:
+        for key, entry in load(lang).items():
+            for text in _forms(entry):
+                yield lang, key, text
+
+
+def _bold_in_code():
+    """Keys the pages wrap in bold themselves: ``f"**{t('disc.notice')}** "``."""
+    pattern = re.compile(r"""\*\*\{t\((['"])([^'"]+)\1[^}]*\)\}\*\*""")
+    return {m.group(2) for path in SOURCES for m in pattern.finditer(path.read_text(encoding="utf-8"))}
+
+
+def test_bold_markup_closes_in_every_language():
+    """The Chinese alarm once showed "**可能出现模式崩溃：**覆盖的..." with its asterisks: the colon goes outside."""
+    wrapped = _bold_in_code()
+    assert {"disc.notice", "train.plane"} <= wrapped
+    bad = [f"{lang} {key}: {p}" for lang, key, text in _all_texts() for p in _bold_problems(text)]
+    bad += [f"{lang} {key} in **...**: {p}" for lang in LANGS for key in wrapped
+            for text in _forms(load(lang)[key]) for p in _bold_problems(f"**{text}** ·")]
+    assert not bad, bad
+
+
+def test_bold_check_catches_the_full_width_colon():
+    assert _bold_problems("**注意观察：**对抗样本") and not _bold_problems("**注意观察**：对抗样本")
+    assert not _bold_problems("**What to notice:** the") and _bold_problems("**a** and **b")
+    assert not _bold_problems("移动了 **{real:.3g}**；形心") and not _bold_problems("距离 **{a:.4f} → {b:.4f}**。")
+
+
+def test_markdown_renders_no_literal_asterisks():
+    """The same with a CommonMark renderer (markdown-it-py, where installed)."""
+    markdown_it = pytest.importorskip("markdown_it")
+    md = markdown_it.MarkdownIt("commonmark")
+    bad = [(lang, key) for lang, key, text in _all_texts() if "**" in text and "**" in md.render(FIELD.sub("1", text))]
+    assert not bad, bad
 
 
 def test_t_fills_placeholders_and_falls_back_to_the_key():
