@@ -26,7 +26,7 @@ from gan_core.data.user import browser_data_root
 from gan_core.runtime import uploads
 
 from . import classroom, state
-from .i18n import current_lang, t
+from .i18n import t
 
 LR_VALUES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 BATCH_VALUES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
@@ -130,8 +130,8 @@ def preset_picker() -> None:
                  help=t("train.preset_help"))
     name = st.session_state.get("preset", CUSTOM)
     if name in presets:
-        desc = presets[name].get("description_zh" if current_lang() == "zh" else "description", "")
-        st.caption(desc)
+        desc = t(f"preset.{name}")   # a preset the locale files lack shows its JSON's English description
+        st.caption(presets[name].get("description", "") if desc == f"preset.{name}" else desc)
 
 
 def _on_open() -> None:

@@ -19,7 +19,7 @@ import plotly
 import streamlit as st
 import streamlit.components.v1 as components
 
-from ...i18n import T, current_lang, t
+from ...i18n import current_lang, texts
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
 
@@ -75,7 +75,7 @@ def _locale() -> dict | None:
     lang = current_lang()
     if lang == "en":
         return None
-    return {"name": f"gan-{lang}", "dictionary": {k[7:]: t(k, lang) for k in T if k.startswith("plotly:")}}
+    return {"name": f"gan-{lang}", "dictionary": texts("plotly:", lang)}
 
 
 def _typed(obj: Any) -> Any:
