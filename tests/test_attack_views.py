@@ -1,4 +1,4 @@
-"""gan_core.lessons.attack_views: one attacked image, the eps curves, the GAN discriminator attack (tiny seeded models)."""
+"""gan_core.lessons.attack_views: one attacked image, the eps curves, the GAN discriminator attack (tiny models)."""
 import numpy as np
 import pytest
 import torch

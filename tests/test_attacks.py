@@ -1,4 +1,4 @@
-"""gan_core.attacks and gan_core.lessons.adversarial: properties on tiny seeded classifiers trained on sklearn digits."""
+"""gan_core.attacks and gan_core.lessons.adversarial: properties on tiny seeded classifiers (sklearn digits)."""
 import io
 import math
 import threading

@@ -1,4 +1,4 @@
-"""Tests for gan_core.data.builtin: toy definitions, image sets from local files, user files, Batcher. CPU, no downloads."""
+"""gan_core.data: toy definitions, image sets from local files, user files, Batcher. CPU, no downloads."""
 from __future__ import annotations
 
 import gzip

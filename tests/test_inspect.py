@@ -1,4 +1,4 @@
-"""gan_core.lessons.features and gan_core.lessons.latent: D's features, projections, the probe, one update on a private copy,
+"""gan_core.lessons.features and gan_core.lessons.latent: D's features, projections, the probe, one update on a copy,
 interpolation, the latent mesh and GIFs. Tiny seeded models on the CPU."""
 import io
 

@@ -1,4 +1,4 @@
-"""Distribution shift (gan_core.lessons.shift, gan_core.lessons.dann): transforms, ROC AUC, gradient reversal, the lockstep
+"""Distribution shift (gan_core.lessons.shift, .dann): transforms, ROC AUC, gradient reversal, the lockstep
 trainer in a session, and the ``shift`` command. Tiny seeded budgets: the file runs in well under a minute."""
 import json
 

@@ -360,8 +360,8 @@ def test_run_of_a_dead_process_reads_as_interrupted(tmp_path):
     import sys
 
     run = tmp_path / "run"
-    code = ("import sys; from gan_core.runtime.store import RunStore; s = RunStore(__import__('pathlib').Path(sys.argv[1]),"
-            " {'dataset': 'ring8'}); s.set_status('running', 42)")
+    code = ("import sys; from gan_core.runtime.store import RunStore; "
+            "s = RunStore(__import__('pathlib').Path(sys.argv[1]), {'dataset': 'ring8'}); s.set_status('running', 42)")
     subprocess.run([sys.executable, "-c", code, str(run)], check=True, cwd=Path(__file__).resolve().parent.parent)
     status = store.read_status(run)
     assert status["status"] == "interrupted" and status["was"] == "running" and status["step"] == 42

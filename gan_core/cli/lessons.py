@@ -1,4 +1,5 @@
-"""Command-line experiments of lessons 7-9: ``robustness`` (standard vs PGD-trained classifier), ``shift``
+"""The lesson check (``lessons check``) and the command-line experiments of lessons 7-9: ``robustness``
+(standard vs PGD-trained classifier), ``shift``
 (source-only vs DANN) and ``augment`` (real vs real + GAN-made data). Each prints one JSON object as the last
 stdout line; a bad value raises ValueError (exit status 2, one line naming it).
 
@@ -40,6 +41,22 @@ def cmd_robustness(args: argparse.Namespace) -> dict[str, Any]:
     _threads(args.threads)
     return robustness(args.dataset, args.eps, _seconds(args.seconds), data_root=args.data_root, seed=args.seed,
                       kind=args.kind, device=args.device, clock=args.clock)
+
+
+def cmd_lessons(args: argparse.Namespace) -> dict[str, Any]:
+    import sys
+
+    from gan_core.lessons import check
+
+    table = check.judges()
+    lessons = sorted(table) if args.lesson is None else [args.lesson]
+    if lessons[0] not in table:
+        raise ValueError(f"--lesson {args.lesson} has no judge; allowed: {', '.join(map(str, table))}")
+    _threads(args.threads)
+    rows = check.run_check(lessons, check.parse_seeds(args.seeds), fast=args.fast,
+                           progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(check.format_table(rows))
+    return {"status": "finished" if all(r["ok"] for r in rows) else "failed", "lessons": rows}
 
 
 def cmd_shift(args: argparse.Namespace) -> dict[str, Any]:
@@ -91,7 +108,14 @@ def register(subparsers: Any) -> dict[str, Callable[[argparse.Namespace], dict[s
     p.add_argument("--gen-per-class", type=int, default=100)
     p.add_argument("--seconds", type=float, default=60.0, help="wall-clock budget of all seeds together")
     _common(p)
-    return {"robustness": cmd_robustness, "shift": cmd_shift, "augment": cmd_augment}
+    p = subparsers.add_parser("lessons", help="does each lesson show its effect on most seeds? (lesson check)")
+    lsub = p.add_subparsers(dest="lessons_command", required=True, parser_class=type(p))
+    c = lsub.add_parser("check", help="run the lesson judges on several seeds")
+    c.add_argument("--lesson", type=int)
+    c.add_argument("--seeds", default="0-9")
+    c.add_argument("--threads", type=int, default=1)
+    c.add_argument("--fast", action="store_true", help="shorter budgets, the same judgements (the tests use it)")
+    return {"lessons": cmd_lessons, "robustness": cmd_robustness, "shift": cmd_shift, "augment": cmd_augment}
 
 
 def _common(p: argparse.ArgumentParser) -> None:

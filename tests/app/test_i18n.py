@@ -86,10 +86,10 @@ def test_every_dynamic_key_family_exists():
     assert not [f"{where}: no key starts with {start!r}" for where, start in starts
                 if not any(k.startswith(start) for k in keys)]
 
-    from gan_core.augment import ARMS
-    from gan_core.explain import STAGES
-    from gan_core.session import STATES
-    from gan_core.shift import SHIFTS
+    from gan_core.lessons.augment import ARMS
+    from gan_core.lessons.explain import STAGES
+    from gan_core.lessons.shift import SHIFTS
+    from gan_core.runtime.snapshot import STATES
     from ui.charts import PANELS
     from ui.compare_charts import METRICS
     from ui.controls import GROUPS, KNOBS
