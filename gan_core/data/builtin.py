@@ -1,19 +1,16 @@
-"""The data sets the course knows by name (``load_dataset``): 2-D toy sets, scikit-learn digits, MNIST-like sets, CIFAR-10 and user files.
+"""The data sets the course knows by name (``load_dataset``): 2-D toy sets, scikit-learn digits, MNIST-like
+sets, CIFAR-10 and user files.
 
-A dataset is one tensor (no DataLoader): points ``(N, 2)`` in their own coordinates, images ``(N, C, H, W)``
-float32 in ``[-1, 1]``. Decoded image sets are cached in-process and shared between loads: treat them as
-read-only. ``Batcher`` slices shuffled batches on the data's own device.
+Decoded image sets are cached in-process and shared between loads: treat them as read-only. The record they
+come in (``Dataset``) and the batcher live in ``gan_core.data.dataset``.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import gzip
 import math
-import os
 import tarfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
