@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gan_core.cli import lessons
+from gan_core.cli import data, lessons
 from gan_core.config import TrainConfig, coerce, list_presets, load_preset
 
 
@@ -198,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "bench": cmd_bench,
                 "presets": cmd_presets}
     commands.update(lessons.register(sub))
+    commands.update(data.register(sub))
     try:
         args = parser.parse_args(argv)
         result = commands[args.command](args)
