@@ -45,12 +45,29 @@ def test_runs_root_env_and_new_run_dir(tmp_path, monkeypatch):
     assert runs_root() == REPO / "runs"
     d = new_run_dir("Fashion MNIST/../x", root=tmp_path)
     assert d.is_dir() and d.parent == tmp_path
-    stamp, rest = d.name[:15], d.name[16:]
+    stamp, millis, rest = d.name[:15], d.name[15:19], d.name[20:]
     time.strptime(stamp, "%Y%m%d-%H%M%S")
+    assert millis[0] == "." and 0 <= int(millis[1:]) <= 999
     name, hex4 = rest.rsplit("-", 1)
     assert set(name) <= set("abcdefghijklmnopqrstuvwxyz0123456789_-") and "mnist" in name
     assert len(hex4) == 4 and int(hex4, 16) >= 0
     assert new_run_dir("ring8", root=tmp_path) != new_run_dir("ring8", root=tmp_path)
+
+
+def test_runs_made_in_one_second_list_newest_first(tmp_path):
+    """Run folders carry milliseconds: runs started 20 ms apart list by their start, whatever wrote last."""
+    made = []
+    for _ in range(3):
+        made.append(new_run_dir("ring8", root=tmp_path))
+        time.sleep(0.02)
+    for d in made[::-1]:   # the oldest run's config is written last (a resume, a rename)
+        (d / "config.json").write_text('{"dataset": "ring8"}')
+    made = [d.name for d in made]
+    assert [r["run_id"] for r in list_runs(tmp_path)] == made[::-1]
+    legacy = tmp_path / "20200101-000000-ring8-abcd"   # folders named by the second still list, oldest
+    legacy.mkdir()
+    (legacy / "config.json").write_text('{"dataset": "ring8"}')
+    assert list_runs(tmp_path)[-1]["run_id"] == legacy.name
 
 
 def test_metrics_round_trip_varying_keys_and_non_finite(tmp_path):

@@ -45,12 +45,15 @@ _PLAIN_LEAVES = (torch.Tensor, str, bytes, int, float, complex, bool, type(None)
 
 
 def new_run_dir(dataset: str, root: str | Path | None = None) -> Path:
-    """Create and return ``<root>/<YYYYmmdd-HHMMSS>-<dataset>-<4 hex>``; the dataset name is reduced to [a-z0-9_-]."""
+    """Create and return ``<root>/<YYYYmmdd-HHMMSS.mmm>-<dataset>-<4 hex>`` (milliseconds, so runs made in one
+    second sort by their start); the dataset name is reduced to [a-z0-9_-]."""
     base = Path(root) if root is not None else runs_root()
     name = re.sub(r"[^a-z0-9_-]+", "_", str(dataset).lower()).strip("_-")[:40] or "run"
     base.mkdir(parents=True, exist_ok=True)
     while True:  # the 4 hex digits make a clash unlikely; exist_ok=False makes it impossible
-        path = base / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}-{secrets.token_hex(2)}"
+        now = time.time()
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}.{int(now % 1 * 1000):03d}"
+        path = base / f"{stamp}-{name}-{secrets.token_hex(2)}"
         try:
             path.mkdir()
             return path
@@ -378,6 +381,17 @@ def read_status(run_dir: str | Path) -> dict:
     return {"status": "unknown", "step": int(step or 0), "message": "", "updated": updated}
 
 
+def _created(name: str, mtime_ns: int) -> float:
+    """The creation time a run folder's name carries (``YYYYmmdd-HHMMSS`` and, since 2026-12, ``.mmm``); the
+    config's mtime for hand-made folders."""
+    try:
+        created = time.mktime(time.strptime(name[:15], "%Y%m%d-%H%M%S"))
+    except ValueError:
+        return mtime_ns / 1e9
+    millis = re.match(r"\.(\d{3})-", name[15:])
+    return created + (int(millis.group(1)) / 1000 if millis else 0.0)
+
+
 def list_runs(root: str | Path | None = None) -> list[dict]:
     """Runs under root, newest first: ``{"run_id", "run_dir", "dataset", "status", "step", "created"}``.
 
@@ -396,10 +410,7 @@ def list_runs(root: str | Path | None = None) -> list[dict]:
             cfg = _loads_dict(cfg_path.read_text(errors="replace"))
         except OSError:  # deleted or unreadable while we looked
             continue
-        try:  # the name carries the creation time; fall back to the config's mtime for hand-made folders
-            created = time.mktime(time.strptime(folder.name[:15], "%Y%m%d-%H%M%S"))
-        except ValueError:
-            created = mtime_ns / 1e9
+        created = _created(folder.name, mtime_ns)
         status = read_status(folder)
         runs.append(((created, mtime_ns, folder.name), {
             "run_id": folder.name, "run_dir": str(folder), "dataset": str(cfg.get("dataset", "?")),

@@ -26,9 +26,6 @@ def test_every_page_renders(runs_dir):
 
 def test_run_picker_newest_first_and_query_param(runs_dir):
     old = _disk_run(runs_dir)
-    import time
-
-    time.sleep(1.1)  # run folders are named by the second
     new = _disk_run(runs_dir)
     at = open_app("pages/train.py")
     picker = at.selectbox(key="run_picker")

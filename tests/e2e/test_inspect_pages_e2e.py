@@ -2,7 +2,6 @@
 lesson-1 run, clicking two samples, the GIF, 简体中文. Screenshots land in tests/e2e/screenshots/."""
 import io
 import re
-import time
 import urllib.request
 
 import pytest
@@ -26,7 +25,6 @@ def finished(server):
     """A lesson-1 run (D's last hidden layer of 2 units) and a digits MLP run, trained to their end on disk."""
     quad = _finished(server["runs"], load_preset("quadratic-classic").replace(
         device="cpu", threads=1, max_steps=600, snapshot_every=100, n_points=5000))
-    time.sleep(1.1)  # run folders are named by the second
     dig = _finished(server["runs"], TrainConfig.for_dataset("digits", max_steps=300, device="cpu", threads=1,
                                                             eval_every=10**6))
     return {"quadratic": quad, "digits": dig}
