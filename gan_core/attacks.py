@@ -1,5 +1,7 @@
-"""Adversarial examples: FGSM (Goodfellow et al. 2015) and PGD (Madry et al. 2018) in the L-inf norm, an
-attack that fools a GAN discriminator, and the accuracy-vs-eps curve of lesson 6.
+"""Adversarial examples: FGSM (Goodfellow et al. 2015, "Explaining and Harnessing Adversarial Examples",
+https://arxiv.org/abs/1412.6572) and PGD (Madry et al. 2018, "Towards Deep Learning Models Resistant to
+Adversarial Attacks", https://arxiv.org/abs/1706.06083) in the L-inf norm, an attack that fools a GAN
+discriminator, and the accuracy-vs-eps curve of lesson 6.
 
 Every attack works on a frozen eval-mode copy of the model and takes gradients with ``torch.autograd.grad``
 on the input only. The caller's model, its train/eval mode and every parameter's ``.grad`` stay untouched,

@@ -130,12 +130,14 @@ def frechet_from_stats(mu1: Any, s1: Any, mu2: Any, s2: Any) -> float:
 
 
 def frechet_distance(feat_real: Any, feat_fake: Any) -> float:
-    """FID with the course classifier: Fréchet distance of Gaussians fitted to (N, D) and (K, D) features."""
+    """FID (Heusel et al. 2017, https://arxiv.org/abs/1706.08500) with the course classifier's features instead
+    of Inception's: Fréchet distance of Gaussians fitted to (N, D) and (K, D) features."""
     return frechet_from_stats(*feature_stats(feat_real), *feature_stats(feat_fake))
 
 
 def kid(feat_real: Any, feat_fake: Any, subsets: int = 10, subset_size: int = 1000, seed: int = 0) -> float:
-    """Kernel Inception Distance: mean unbiased MMD^2 with k(x, y) = (x.y / D + 1)^3 over random subsets.
+    """Kernel Inception Distance (Bińkowski et al. 2018, https://arxiv.org/abs/1801.01401): mean unbiased MMD^2
+    with k(x, y) = (x.y / D + 1)^3 over random subsets, in the course classifier's feature space.
 
     Shape: feat_real (N, D), feat_fake (K, D); each subset has min(subset_size, N, K) >= 2 rows of each.
     Returns: float, about 0 for the same distribution (can be slightly negative: unbiased).
@@ -199,7 +201,8 @@ def _inside(points: np.ndarray, centres: np.ndarray, radii: np.ndarray) -> np.nd
 
 def precision_recall(feat_real: Any, feat_fake: Any, k: int = 3,
                      real_radii: np.ndarray | None = None) -> dict[str, float]:
-    """Improved precision and recall (Kynkäänniemi et al. 2019) with k-NN manifolds in feature space.
+    """Improved precision and recall (Kynkäänniemi et al. 2019, https://arxiv.org/abs/1904.06991) with k-NN
+    manifolds in feature space.
 
     Precision: share of fakes inside the real manifold (union of balls reaching each real's k-th neighbour);
     recall: share of reals inside the fake manifold. Shape: feat_real (N, D), feat_fake (K, D).
