@@ -99,6 +99,7 @@ def test_bad_data_device_or_out_leaves_no_run_folder(tmp_path, monkeypatch):
 
     runs = tmp_path / "runs"
     monkeypatch.setenv("GAN_RUNS_DIR", str(runs))
+    monkeypatch.setenv("GAN_DATA_DIR", str(tmp_path / "home"))   # MNIST is nowhere (CI converts it into ~/.cache)
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
     cases = [(["train", "--set", "dataset=mnist", "--set", f"data_root={tmp_path / 'typo'}"], "data_root"),

@@ -1,10 +1,10 @@
 """AppTest helpers (module ``apptest_helpers``; both test folders have a conftest.py, so import this instead).
 
 The app opened on a page, knobs set by widget key, polling until a condition holds."""
-import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = {"g_hidden": "16,16", "d_hidden": "16,16", "n_points": 2000, "batch_size": 64}
@@ -40,15 +40,11 @@ def tiny(at: AppTest, **extra) -> AppTest:
 
 
 def poll(at: AppTest, cond, timeout: float = 20.0):
-    """Re-run the app (AppTest's run_every never ticks) until ``cond()`` is true."""
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.3)
+    """Re-run the app (AppTest's run_every never ticks) until ``cond()`` is true; no exception in between."""
+    def rerun():
         at.run()
         assert not at.exception, at.exception
-    return cond()
+    return wait_for(cond, timeout, every=0.3, between=rerun)
 
 
 def click(at: AppTest, key: str) -> AppTest:

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("GAN_CHROMIUM", "/usr/bin/chromium"))
@@ -99,17 +100,6 @@ def chart(pg, curves: bool, tries: int = 20):
             return found[0]
         pg.wait_for_timeout(250)
     return None, {}
-
-
-def wait_for(cond, timeout=30.0, every=0.1):
-    """Poll ``cond()`` until it is truthy (returned) or ``timeout`` s have passed (then its last value)."""
-    end = time.time() + timeout
-    while time.time() < end:
-        value = cond()
-        if value:
-            return value
-        time.sleep(every)
-    return cond()
 
 
 def charts_ready(pg, timeout=90.0) -> bool:

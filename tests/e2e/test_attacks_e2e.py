@@ -1,7 +1,8 @@
 """The Attacks page in headless Chromium: open it, attack a digit with a larger eps, see the bound and the
 prediction panel update, screenshot (tests/e2e/screenshots/attacks-*.png)."""
 import pytest
-from browser_helpers import MAIN, no_exception, open_page, settle, shot, text, trace_points, wait_for, warm
+from browser_helpers import MAIN, no_exception, open_page, settle, shot, text, trace_points, warm
+from waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

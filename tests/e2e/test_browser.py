@@ -2,7 +2,8 @@
 import time
 
 import pytest
-from browser_helpers import chart, charts_ready, drag_zoom, first_point, no_exception, shot, wait_for, warm
+from browser_helpers import chart, charts_ready, drag_zoom, first_point, no_exception, shot, warm
+from waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,8 @@ import re
 import urllib.request
 
 import pytest
-from browser_helpers import MAIN, SHOTS, no_exception, open_page, settle, shot, wait_for, warm
+from browser_helpers import MAIN, SHOTS, no_exception, open_page, settle, shot, warm
+from waiting import wait_for
 
 from gan_core import TrainConfig, TrainingSession, load_preset
 from gan_core.runtime import store

@@ -2,7 +2,8 @@
 sections, 简体中文, Stop) and a one-seed augmentation experiment to its results. Screenshots land in
 tests/e2e/screenshots/ (shift-*.png, augment-*.png)."""
 import pytest
-from browser_helpers import MAIN, no_exception, open_page, settle, shot, text, trace_points, wait_for, warm
+from browser_helpers import MAIN, no_exception, open_page, settle, shot, text, trace_points, warm
+from waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
