@@ -57,9 +57,9 @@ class MLPGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         if self.embed is not None:
-            z = torch.cat([z, self.embed(y)], dim=1)
-        out = self.net(z) * self.data_std + self.data_mean
-        return out.view(z.shape[0], *self.item_shape)
+            z = torch.cat([z, self.embed(y)], dim=1)               # (B, 2 latent_dim): noise and label
+        out = self.net(z) * self.data_std + self.data_mean          # (B, prod(item_shape)), data coordinates
+        return out.view(z.shape[0], *self.item_shape)              # (B, 2) points or (B, C, H, W) images
 
 
 class MLPDiscriminator(nn.Module):
@@ -84,16 +84,16 @@ class MLPDiscriminator(nn.Module):
         self.register_buffer("data_std", torch.ones(n_in))
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        h = (x.flatten(1) - self.data_mean) / self.data_std
+        h = (x.flatten(1) - self.data_mean) / self.data_std         # (B, n_in), standardised
         if self.embed is not None:
-            h = torch.cat([h, self.embed(y)], dim=1)
-        return self.body(h)
+            h = torch.cat([h, self.embed(y)], dim=1)               # (B, 2 n_in): input and label
+        return self.body(h)                                        # (B, F): d_feature_dim or d_hidden[-1]
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         h = self.features(x, y)
         if self.mbstd is not None:
-            h = self.mbstd(h)
-        return self.head(h).squeeze(1)
+            h = self.mbstd(h)                                      # (B, F + 1): the batch's spread appended
+        return self.head(h).squeeze(1)                             # (B,) logits
 
 
 def _dcgan_plan(size: int) -> tuple[int, int]:
@@ -131,8 +131,8 @@ class DCGANGenerator(nn.Module):
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         if self.embed is not None:
             z = torch.cat([z, self.embed(y)], dim=1)
-        h = self.bn0(self.project(z).view(z.shape[0], *self.start))
-        return self.net(h)
+        h = self.bn0(self.project(z).view(z.shape[0], *self.start))   # (B, width, base, base), e.g. 7x7
+        return self.net(h)              # each ConvTranspose2d(4, 2, 1) doubles H and W: (B, C, H, W) in [-1, 1]
 
 
 class DCGANDiscriminator(nn.Module):
@@ -160,14 +160,15 @@ class DCGANDiscriminator(nn.Module):
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         if self.embed is not None:
-            x = torch.cat([x, self.embed(y).view(-1, 1, self.size, self.size)], dim=1)
-        return self.feature(self.conv(x))
+            x = torch.cat([x, self.embed(y).view(-1, 1, self.size, self.size)], dim=1)   # label as a channel
+        # each Conv2d(4, 2, 1) halves H and W and doubles the channels: (B, C, H, W) -> (B, c_in * base * base)
+        return self.feature(self.conv(x))                          # (B, F)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         h = self.features(x, y)
         if self.mbstd is not None:
-            h = self.mbstd(h)
-        return self.head(h).squeeze(1)
+            h = self.mbstd(h)                                      # (B, F + 1)
+        return self.head(h).squeeze(1)                             # (B,) logits
 
 
 def _init_weights(module: nn.Module) -> None:
