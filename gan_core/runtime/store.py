@@ -346,6 +346,17 @@ def read_metrics(run_dir: str | Path, keys: Iterable[str] | None = None,
     return out
 
 
+def metrics_frame(run_dir: str | Path, keys: Iterable[str] | None = None) -> Any:
+    """A run's metrics as a pandas DataFrame for notebooks: indexed by ``step``, one row per logged step (a
+    training row and an evaluation at the same step merge), a ``time`` column (seconds since the epoch) and one
+    float column per metric, NaN where a step lacks it. ``keys``: only these metrics (see ``read_metrics``)."""
+    import pandas as pd  # only here: the engine imports without it
+
+    cols = read_metrics(run_dir, keys)
+    frame = pd.DataFrame({k: v for k, v in cols.items() if k != "step"}, index=pd.Index(cols["step"], name="step"))
+    return frame.groupby(level="step").first()
+
+
 def read_events(run_dir: str | Path, since_step: int | None = None) -> list[dict]:
     """Events of a run in order: ``[{"step", "time", "kind", "detail"}]`` (optionally only ``step > since_step``)."""
     where, args = ("WHERE step > ?", (int(since_step),)) if since_step is not None else ("", ())
