@@ -15,7 +15,8 @@ USAGE = """usage: gan-classroom [STREAMLIT OPTIONS]
 
 Serve GAN Classroom's dashboard (http://localhost:8501 unless --server.port says otherwise).
 Every option of `streamlit run` passes through, e.g. --server.port 8600 --server.address 0.0.0.0;
-`streamlit run --help` lists them. Runs go to $GAN_RUNS_DIR if set, else to the user data folder."""
+`streamlit run --help` lists them. Runs go to $GAN_RUNS_DIR if set, else to runs/ in a source
+checkout, else to the user data folder (~/.local/share/gan_classroom/runs on Linux)."""
 
 
 def app_path() -> Path:
