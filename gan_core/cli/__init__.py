@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gan_core.cli import data, lessons
+from gan_core.cli import data, export, lessons
 from gan_core.config import TrainConfig, coerce, list_presets, load_preset
 
 
@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 "presets": cmd_presets}
     commands.update(lessons.register(sub))
     commands.update(data.register(sub))
+    commands.update(export.register(sub))
     try:
         args = parser.parse_args(argv)
         result = commands[args.command](args)

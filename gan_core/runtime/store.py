@@ -16,7 +16,6 @@ import pickle
 import re
 import secrets
 import sqlite3
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -77,9 +76,19 @@ def safe_run_dir(run_id: str, root: str | Path | None = None) -> Path:
 
 
 def _atomic_write(path: Path, write: Callable[[Any], None]) -> Path:
-    """Call ``write(binary_file)`` on a temp file next to ``path``, fsync it, then rename it over ``path``."""
+    """Call ``write(binary_file)`` on a temp file next to ``path``, fsync it, then rename it over ``path``.
+
+    The temp file is opened with mode 0o666 like any ``open()``, so the process umask decides who may read the
+    run (``tempfile.mkstemp`` would make it 0o600: a teacher's second account could not read a student's run).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    while True:  # O_EXCL, as mkstemp does: a name taken by another writer is never opened twice
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -335,6 +344,17 @@ def read_metrics(run_dir: str | Path, keys: Iterable[str] | None = None,
         if name not in ("step", "time"):
             out[name] = np.array([_decode_metric(d.get(name)) for d in parsed], dtype=np.float64)
     return out
+
+
+def metrics_frame(run_dir: str | Path, keys: Iterable[str] | None = None) -> Any:
+    """A run's metrics as a pandas DataFrame for notebooks: indexed by ``step``, one row per logged step (a
+    training row and an evaluation at the same step merge), a ``time`` column (seconds since the epoch) and one
+    float column per metric, NaN where a step lacks it. ``keys``: only these metrics (see ``read_metrics``)."""
+    import pandas as pd  # only here: the engine imports without it
+
+    cols = read_metrics(run_dir, keys)
+    frame = pd.DataFrame({k: v for k, v in cols.items() if k != "step"}, index=pd.Index(cols["step"], name="step"))
+    return frame.groupby(level="step").first()
 
 
 def read_events(run_dir: str | Path, since_step: int | None = None) -> list[dict]:

@@ -4,13 +4,22 @@
 resets on every update even with ``layout.uirevision``). This component keeps one iframe per ``key`` (a v1
 component's identity is its key, not its arguments) and calls ``Plotly.react`` with each new figure; Plotly
 keeps the zoom and pan while ``layout.uirevision`` stays the same. Plotly.js comes from the plotly Python
-package (copied next to index.html on first use, gitignored), so nothing is fetched from the internet.
+package, so nothing is fetched from the internet.
+
+A v1 component serves one folder, so index.html and plotly.min.js must lie side by side; the installed package
+may be read-only, so both are copied once into a folder of the user's cache (``served_folder``), never into the
+package. Inlining the 4.8 MB script into index.html instead would cost every chart on every page load the whole
+script again: Streamlit serves a component's .html with ``Cache-Control: no-cache`` and its .js as ``public``,
+so the browser downloads and caches plotly.min.js once for all charts.
 """
 from __future__ import annotations
 
+import atexit
 import base64
+import hashlib
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +28,52 @@ import plotly
 import streamlit as st
 import streamlit.components.v1 as components
 
+from gan_core.paths import user_cache_dir
+
 from ...i18n import current_lang, texts
 
-FRONTEND = Path(__file__).resolve().parent / "frontend"
+FRONTEND = Path(__file__).resolve().parent / "frontend"   # read only: index.html
 
 
-def _ensure_plotly_js() -> None:
-    source = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-    target = FRONTEND / "plotly.min.js"
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        shutil.copyfile(source, target)
+def served_folder(cache: Path | None = None) -> Path:
+    """The folder the component serves: index.html and plotly.min.js in ``<user cache>/components``.
+
+    The folder's name carries a hash of index.html and plotly's version, so an upgrade or an edit makes a new
+    one; it is filled under a temporary name and renamed, so a second server never sees half a copy. Where the
+    cache cannot be written, a private temporary folder for this process (removed at exit) serves instead.
+    """
+    html = (FRONTEND / "index.html").read_bytes()
+    script = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+    tag = hashlib.sha256(html + plotly.__version__.encode()).hexdigest()[:16]
+    base = Path(cache) if cache is not None else user_cache_dir() / "components"
+    target = base / f"plotly_live-{tag}"
+    if (target / "index.html").is_file() and (target / "plotly.min.js").is_file():
+        return target
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        return _fill(Path(tempfile.mkdtemp(dir=base, prefix=".plotly_live-")), html, script, target)
+    except OSError:
+        folder = _fill(Path(tempfile.mkdtemp(prefix="gan_classroom-plotly_live-")), html, script, None)
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        return folder
 
 
-_ensure_plotly_js()
-_component = components.declare_component("plotly_live", path=str(FRONTEND))
+def _fill(folder: Path, html: bytes, script: Path, target: Path | None) -> Path:
+    try:
+        shutil.copyfile(script, folder / "plotly.min.js")
+        (folder / "index.html").write_bytes(html)
+        if target is None:
+            return folder
+        folder.rename(target)
+        return target
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        if target is not None and (target / "plotly.min.js").is_file():
+            return target   # another server renamed its complete copy first
+        raise
+
+
+_component = components.declare_component("plotly_live", path=str(served_folder()))
 
 
 def live_chart(fig: Any, key: str, config: dict | None = None, *, fit: str | None = None,
