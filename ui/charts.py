@@ -25,6 +25,16 @@ COLORS = {"loss_d": "#1f77b4", "loss_g": "#d62728", "d_real": REAL, "d_fake": FA
           "grad_norm_g": "#d62728", "lr_d": "#1f77b4", "lr_g": "#d62728"}
 NAMES = {"loss_d": "loss_D", "loss_g": "loss_G", "d_real": "D(x)", "d_fake": "D(G(z))",
          "grad_norm_d": "|∇D|", "grad_norm_g": "|∇G|", "lr_d": "lr_D", "lr_g": "lr_G"}
+PROBABILITY_LOSSES = ("minimax", "nonsaturating")   # D's output is sigmoid(logit) only for these (losses.d_output)
+
+
+def is_score(loss: str) -> bool:
+    """True when D's output under ``loss`` is a raw critic score (WGAN, hinge, LSGAN), not a probability."""
+    return bool(loss) and loss not in PROBABILITY_LOSSES
+
+
+def _name(key: str, score: bool, lang: str) -> str:
+    return t(f"curves.{key}_score", lang) if score and key in ("d_real", "d_fake") else NAMES[key]
 
 
 def ema(y: np.ndarray, alpha: float) -> np.ndarray:
@@ -80,7 +90,7 @@ def _figure() -> dict:
 def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss", "dout"), *,
                   events: Sequence[dict] = (), others: Sequence[tuple[str, dict]] = (), smooth: float = 0.0,
                   log_y: bool = False, last: int = 0, lang: str = "en", height: int = 0,
-                  revision: str = "curves") -> dict:
+                  revision: str = "curves", score: bool = False) -> dict:
     """One subplot per panel (``PANELS`` keys), sharing the step axis; a plain Plotly figure dict.
 
     Built as a dict, not ``go.Figure``: validating graph objects costs ~0.3 s of the GIL per redraw on a laptop
@@ -91,6 +101,7 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
         events: session events; "update" ones become labelled vertical lines.
         others: ``(label, series)`` of runs to overlay, dashed.
         smooth: EMA factor in [0, 1); log_y: logarithmic y axes; last: window in steps (0 = all).
+        score: D's output is a critic score (``is_score(loss)``): its panel and lines say so, not "D(x)".
     """
     fig, k = _figure(), len(panels)
     # between two panels: the upper one's step labels and the lower one's title (~50 px whatever the height)
@@ -104,7 +115,7 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
             for j, key in enumerate(PANELS[panel]):
                 if key not in data:
                     continue
-                name = NAMES[key] + (f" · {label}" if label else "")
+                name = _name(key, score, lang) + (f" · {label}" if label else "")
                 color = COLORS[key] if not r else PALETTE[(2 * r + j) % len(PALETTE)]
                 # connectgaps: a row that lacks this metric (an evaluation logged alone) must not cut the line
                 fig["data"].append(dict(type="scatter", x=steps, y=ema(data[key], smooth), name=name, mode="lines",
@@ -120,7 +131,8 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
                                   anchor=f"x{sfx}")
         # every panel labels its steps: on a tall page the bottom panel is often scrolled out of view
         lay[f"xaxis{sfx}"] = dict(anchor=f"y{sfx}", showticklabels=True, **({"matches": "x"} if row > 1 else {}))
-        notes.append(dict(text=t(f"curves.{panel}", lang), x=0.5, xref="paper", y=top, yref="paper",
+        title = t("curves.dout_score", lang) if score and panel == "dout" else t(f"curves.{panel}", lang)
+        notes.append(dict(text=title, x=0.5, xref="paper", y=top, yref="paper",
                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
     lay[f"xaxis{k if k > 1 else ''}"]["title"] = dict(text=t("curves.step", lang))
     shapes = []

@@ -126,7 +126,8 @@ def keep_choice(key: str, options: list, default: Any) -> Any:
     Setting the value first makes Streamlit send the option to the browser, which then shows the new label.
     Widgets pinned this way take no ``index``/``default``/``value`` argument.
     """
-    value = st.session_state.get(key, default)
+    # a widget the previous page did not draw has lost its state: its kept value, not the default, comes back
+    value = st.session_state[key] if key in st.session_state else st.session_state.get(f"_kept.{key}", default)
     if value not in options:
         value = st.session_state.get(f"_kept.{key}", default)
     if value not in options:
