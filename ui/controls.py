@@ -135,7 +135,9 @@ def preset_picker() -> None:
     """The preset selectbox (labelled with the lesson) and the description in the current language."""
     presets = list_presets()
     names = [CUSTOM] + preset_order(presets)
-    lesson = lambda n: t("train.custom") if n == CUSTOM else f"{n} · {t('train.lesson', n=presets[n].get('lesson'))}"
+    lang = current_lang()   # bound now: the labels stay those of the page drawn
+    lesson = lambda n: t("train.custom", lang) if n == CUSTOM else \
+        f"{n} · {t('train.lesson', lang, n=presets[n].get('lesson'))}"
     state.keep_choice("preset", names, CUSTOM)  # its labels change with the language
     st.selectbox(t("train.preset"), names, key="preset", format_func=lesson, on_change=_on_preset,
                  help=t("train.preset_help"))

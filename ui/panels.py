@@ -70,7 +70,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     state.keep_choice("step_part", ["both", "d", "g"], "both")  # translated labels
     part = c1.segmented_control(t("train.step_part"), ["both", "d", "g"], key="step_part",
-                                format_func=lambda p: t(f"part.{p}"))
+                                format_func=lambda p, lang=current_lang(): t(f"part.{p}", lang))
     n = c2.number_input(t("train.step_n"), 1, 10_000, 1, key="step_n")
     if c3.button(t("train.step"), help=t("train.step_help"), width="stretch", key="btn_step",
                  disabled=(sess is not None and active and not mine)):
