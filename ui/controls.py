@@ -167,6 +167,7 @@ def _on_open() -> None:
 
 def file_opener() -> None:
     """Open a downloaded config (fills the form) or checkpoint (becomes a stopped run, selected)."""
+    st.caption(t("open.caption", mb=uploads.MAX_UPLOAD_BYTES // 2**20))   # Streamlit's own box stays English
     st.file_uploader(t("open.label"), type=["json", "pt"], key="open_file", on_change=_on_open,
                      help=t("open.help", mb=uploads.MAX_UPLOAD_BYTES // 2**20))
 

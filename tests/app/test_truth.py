@@ -142,3 +142,21 @@ def test_select_knobs_show_translated_values_in_chinese():
     assert any("(ring8)" in o for o in at.selectbox(key="k.dataset").options)
     en = open_app(TRAIN)
     assert "nonsaturating" in en.selectbox(key="k.loss").options
+
+
+def test_without_lang_the_browsers_language_is_used(monkeypatch):
+    import streamlit as st
+
+    from ui.i18n import from_locale
+
+    assert from_locale("zh-CN") == from_locale("zh-Hant-TW") == from_locale("zh") == "zh"
+    assert from_locale("en-GB") == from_locale(None) == from_locale("fr-FR") == "en"
+    monkeypatch.setattr(type(st.context), "locale", property(lambda self: "zh-CN"))
+    at = open_app(TRAIN)
+    assert at.title[0].value == "训练" and at.query_params["lang"] in ("zh", ["zh"])
+    assert open_app(TRAIN, lang="en").title[0].value == "Train"          # ?lang= still wins
+
+
+def test_the_checkpoint_uploader_has_a_translated_caption():
+    at = open_app(TRAIN, lang="zh")
+    assert any("浏览文件" in c.value and "50 MB" in c.value for c in at.caption)
