@@ -139,3 +139,12 @@ def test_augment_accuracy_bars_start_at_zero():
     fig = shift_charts.augment_results_figure(per_seed, lang="zh")
     assert fig["layout"]["yaxis"]["range"][0] == 0
     assert fig["data"][1]["text"][0] == "种子 0"
+
+
+def test_the_probes_chance_label_sits_beside_the_plot_not_on_the_curve():
+    from ui import inspect_charts as ic
+
+    fig = ic.probe_figure(np.arange(5) * 100, np.array([0.9, 0.7, 0.55, 0.5, 0.5]), current=200, lang="zh")
+    note = next(a for a in fig.layout.annotations if a.text == "随机水平")
+    assert note.xref == "paper" and note.x >= 1 and note.xanchor == "left" and note.y == 0.5
+    assert fig.layout.margin.r >= 70                                          # room for the label
