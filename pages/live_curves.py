@@ -39,7 +39,7 @@ def curves() -> None:
     compare = [(rid[-9:], state.series(rid, max_points=MAX_POINTS, zoom=zoom)) for rid in others if rid in runs]
     fig = charts.curves_figure(data, ("loss", "dout", "grad", "lr"), events=state.events(run), others=compare,
                                smooth=smooth, log_y=log_y, last=last, lang=current_lang(), revision=revision)
-    live_chart(fig, key="curves-main")
+    live_chart(fig, key="curves-main", follow_y=True)
     st.caption(t("curves.markers"))
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from gan_core.config import POINT_DATASETS
-from gan_core.data.builtin import CLASS_NAMES
+from gan_core.data.builtin import CLASS_NAMES, TOY_SETS, load_dataset
 
 from . import charts, classroom, state
 from .components.plotly_live import live_chart, zoom_of
@@ -19,6 +19,7 @@ from .i18n import current_lang, t
 
 REFRESH_S = state.REFRESH_S  # live panels redraw this often (slower with many browsers: state.refresh_s)
 FIRST_S = 0.5  # while a run has no point yet: poll twice as often, so its first point shows at once
+PREVIEW_POINTS = 1000  # real points drawn on the plane before Start
 TRAIN_POINTS = 600  # per trace on the Train page's small chart (the browser redraws it every second)
 
 
@@ -152,9 +153,15 @@ def _live_body(run_id: str | None) -> None:
             live_chart(charts.curves_figure({}, ("loss", "dout"), lang=lang, height=520), key="train-curves",
                        token=("idle", lang))
         with right:
-            st.container()
-            live_chart(charts.plane_figure(None, None, lang=lang), key="train-plane", fit="square",
-                       token=("idle", lang))
+            top = st.container()
+            real = _preview(run_id)
+            if real is not None:   # the real data of the form's settings: what G must learn, before Start
+                top.markdown(f"**{t('train.preview', dataset=real[0])}**")
+            live_chart(lambda: charts.plane_figure(None if real is None else real[1], None, lang=lang,
+                                                   **({} if real is None else _grid(real[2]))),
+                       key="train-plane", fit="square", token=("idle", lang, None if real is None else real[3]))
+            if real is not None:
+                st.caption(t("train.preview_cap"))
         return
     phase = _phase(run_id, sess)
     changed = st.session_state.get("drawn_phase") != phase
@@ -166,7 +173,8 @@ def _live_body(run_id: str | None) -> None:
         _metrics(snap, data)
     with left:
         live_chart(lambda: charts.curves_figure(data, ("loss", "dout"), events=sess.events(), lang=lang,
-                                                height=520, revision=run_id, score=score), key="train-curves")
+                                                height=520, revision=run_id, score=score), key="train-curves",
+                   follow_y=True)
         if len(data.get("step", ())) or not failed(snap.state):   # a failed run: only its failure, above
             st.caption(t("curves.empty", n=snap.config.get("log_every", 10)) if len(data.get("step", ())) == 0
                        else t("train.curves_cap"))
@@ -190,6 +198,34 @@ def last_known(data: dict, key: str, now: dict) -> float | None:
     col = np.asarray(data.get(key, ()), dtype=np.float64)
     col = col[np.isfinite(col)]
     return float(col[-1]) if col.size else None
+
+
+def _preview(run_id) -> tuple | None:
+    """``(dataset, real points (n, 2), bounds, key)`` of the Train form's 2-D toy data, or None (images, own data,
+    a bad form): the plane before Start shows them."""
+    from .controls import form
+
+    values = form()
+    name = values.get("dataset")
+    if name not in TOY_SETS:
+        return None
+    try:
+        seed, n = int(values.get("seed") or 0), int(values.get("n_points") or 2000)
+        real, bounds = _toy_points(name, min(max(n, 1), 20_000), seed)
+    except (TypeError, ValueError):
+        return None
+    return name, real[:PREVIEW_POINTS], bounds, (name, n, seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _toy_points(name: str, n: int, seed: int) -> tuple[np.ndarray, tuple]:
+    data = load_dataset(name, n_points=n, seed=seed)
+    return data.x.numpy(), tuple(data.bounds)
+
+
+def _grid(bounds: tuple) -> dict:
+    xmin, xmax, ymin, ymax = bounds
+    return {"grid_x": np.array([xmin, xmax]), "grid_y": np.array([ymin, ymax])}
 
 
 def _metrics(snap, data: dict | None = None) -> None:
@@ -312,7 +348,7 @@ def disk(run_id: str) -> None:
         data = state.series(run_id, zoom=zoom_of("train-curves", run_id))
         if len(data.get("step", ())):
             live_chart(charts.curves_figure(data, ("loss", "dout"), events=state.events(run_id), lang=lang,
-                                            height=520, revision=run_id), key="train-curves")
+                                            height=520, revision=run_id), key="train-curves", follow_y=True)
         else:   # e.g. a run opened from a checkpoint: its curves begin when it trains again
             st.caption(t("train.no_curves"))
     with right:

@@ -160,3 +160,17 @@ def test_without_lang_the_browsers_language_is_used(monkeypatch):
 def test_the_checkpoint_uploader_has_a_translated_caption():
     at = open_app(TRAIN, lang="zh")
     assert any("浏览文件" in c.value and "50 MB" in c.value for c in at.caption)
+
+
+def test_before_start_the_plane_previews_the_real_data_and_the_curves_have_frames():
+    import json
+
+    at = open_app(TRAIN)
+    assert any("Preview: the real data (ring8)" in m.value for m in at.markdown)
+    specs = [json.loads(c.proto.json_args)["spec"] for c in at.get("component_instance")]
+    plane = next(json.loads(s) for s in specs if '"scaleanchor"' in s)
+    assert plane["data"][0]["name"] == "real" and plane["layout"]["xaxis"]["range"][0] < -2   # ring8: radius 2
+    curves = next(json.loads(s) for s in specs if '"yaxis2"' in s)
+    assert {d["yaxis"] for d in curves["data"]} == {"y", "y2"}, "both panels draw their axes"
+    set_knob(at, "dataset", "digits")
+    assert not any("Preview" in m.value for m in at.markdown)                 # images: no plane to preview
