@@ -27,13 +27,14 @@ except (ValueError, OSError, RuntimeError) as exc:   # a dataset that is not on 
     st.stop()
 robust, robust_id = ap.robust(dataset)
 
-k = st.columns(5)
+k = st.columns([1, 1, 1, 1, 2])   # the target class box holds "untargeted" and Fashion-MNIST's names
 method = k[0].selectbox(t("atk.method"), av.METHODS, key="atk_method", format_func=str.upper)
 eps = k[1].number_input("eps", value=0.15, step=0.01, format="%.3f", key="atk_eps", help=t("atk.eps_help"))
 alpha = k[2].number_input("alpha", value=0.02, step=0.005, format="%.3f", key="atk_alpha", help=t("atk.alpha_help"))
 steps = k[3].number_input(t("atk.steps"), value=20, step=1, key="atk_steps", help=t("atk.steps_help"))
 target = k[4].selectbox(t("atk.target"), [None, *range(num_classes)], key="atk_target",
-                        format_func=lambda c: t("atk.untargeted") if c is None else str(c))
+                        format_func=lambda c: t("atk.untargeted", lang) if c is None else
+                        ap.class_label(dataset, c, lang))
 random_start = st.checkbox(t("atk.random_start"), value=True, key="atk_rs", help=t("atk.random_start_help"))
 try:
     av.check_knobs(float(eps), float(alpha), int(steps))
@@ -60,15 +61,17 @@ else:
         r = av.attack_one(model, x_test[index], int(y_test[index]), method=method, eps=float(eps), alpha=float(alpha),
                           steps=int(steps), random_start=random_start, target=target)
         m = st.columns(4)
-        m[0].metric(t("atk.label"), r.label)
-        m[1].metric(t("atk.pred_before"), r.pred_before, help=t("atk.conf", p=r.probs_before.max()))
-        m[2].metric(t("atk.pred_after"), r.pred_after, help=t("atk.conf", p=r.probs_after.max()),
+        m[0].metric(t("atk.label"), ap.class_label(dataset, r.label, lang))
+        m[1].metric(t("atk.pred_before"), ap.class_label(dataset, r.pred_before, lang),
+                    help=t("atk.conf", p=r.probs_before.max()))
+        m[2].metric(t("atk.pred_after"), ap.class_label(dataset, r.pred_after, lang),
+                    help=t("atk.conf", p=r.probs_after.max()),
                     delta=t("atk.flipped") if r.pred_after != r.pred_before else t("atk.held"), delta_color="off")
         m[3].metric(t("atk.linf"), f"{r.linf:.3f}", help=t("atk.linf_help"))
         st.caption(t("atk.bound", eps=float(eps), linf=r.linf))
         left, right = st.columns([3, 2])
         left.plotly_chart(ap.images_figure(r, float(eps), lang), key="atk-images")
-        right.plotly_chart(ap.probs_figure(r, lang), key="atk-probs")
+        right.plotly_chart(ap.probs_figure(r, lang, dataset), key="atk-probs")
         st.markdown(t("atk.notice_one"))
 
     st.subheader(t("atk.sec_curve"))

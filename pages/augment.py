@@ -71,7 +71,7 @@ def live() -> None:
     left, right = st.columns([2, 3])
     with left:
         if snap.view is not None and snap.view.png is not None:
-            st.markdown(f"**{t('aug.samples')}** · step {snap.view.step:,}")
+            st.markdown(f"**{t('aug.samples')}** · {t('train.at_step', n=snap.view.step)}")
             st.image(snap.view.png, width="stretch")
             st.caption(t("aug.samples_cap"))
     with right:

@@ -24,7 +24,7 @@ default = [r for r in [state.current_run(), *runs] if r in runs][:1] + \
           [r for r in runs if r != state.current_run()][:2]   # the current run and the two newest others
 chosen = st.multiselect(t("compare.runs"), list(runs), default=list(dict.fromkeys(default)), key="compare_pick",
                         max_selections=MAX_RUNS, help=t("compare.runs_help"),
-                        format_func=lambda r: f"{r} · {runs[r].get('status', '')}")
+                        format_func=lambda r: f"{r} · {t('state.' + (runs[r].get('status') or 'unknown'))}")
 if not chosen:
     st.info(t("compare.pick"))
     st.stop()
@@ -61,10 +61,14 @@ def samples_section() -> None:
         common = sorted(set.intersection(*(set(steps[r]) for r in image_runs))) if image_runs else []
         step = st.select_slider(t("compare.step"), every, value=(common or every)[-1], key="compare_step",
                                 help=t("compare.step_help"))
+    shown_at = {r: cc.nearest_at_or_before(steps[r], step) for r in image_runs} if every else {}
+    if len(set(shown_at.values())) > 1:   # no grid at one common step: say so, not 3,916 beside 2,721 silently
+        st.warning(t("compare.steps_differ", steps=", ".join(f"{s:,}" for s in sorted(set(shown_at.values())))),
+                   icon=":material/warning:")
     cols = st.columns(min(len(chosen), 4))
     for i, run in enumerate(chosen):
         with cols[i % len(cols)]:
-            shown = cc.nearest_at_or_before(steps[run], step) if every else None
+            shown = shown_at.get(run)
             if shown is not None:
                 st.caption(t("compare.shown_step", run=run[-9:], step=shown))
                 st.image(state.sample_png(run, shown), width="stretch")

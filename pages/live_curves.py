@@ -15,14 +15,14 @@ if run is None:
     st.stop()
 
 runs = [r["run_id"] for r in state.run_list()]
-c1, c2, c3, c4 = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
+c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
 others = c1.multiselect(t("curves.compare"), [r for r in runs if r != run], key="compare_runs",
                         help=t("curves.compare_help"))
 smooth = c2.slider(t("curves.smooth"), 0.0, 0.99, 0.0, 0.01, key="smooth", help=t("curves.smooth_help"))
 state.keep_choice("window", WINDOWS, 0)  # "all" is translated
 last = c3.select_slider(t("curves.window"), WINDOWS, key="window", help=t("curves.window_help"),
                         format_func=lambda w: t("curves.all") if w == 0 else f"{w:,}")
-with c4:
+with st.container(horizontal=True, gap="large"):   # a row of their own: in a narrow column the labels were cut
     log_y = st.toggle(t("curves.log"), key="log_y", help=t("curves.log_help"))
     paused = st.toggle(t("curves.pause"), key="pause_updates", help=t("curves.pause_help"))
 
@@ -39,7 +39,7 @@ def curves() -> None:
     compare = [(rid[-9:], state.series(rid, max_points=MAX_POINTS, zoom=zoom)) for rid in others if rid in runs]
     fig = charts.curves_figure(data, ("loss", "dout", "grad", "lr"), events=state.events(run), others=compare,
                                smooth=smooth, log_y=log_y, last=last, lang=current_lang(), revision=revision)
-    live_chart(fig, key="curves-main")
+    live_chart(fig, key="curves-main", follow_y=True)
     st.caption(t("curves.markers"))
 
 

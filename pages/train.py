@@ -24,14 +24,15 @@ left, right = st.columns([1, 2.6], gap="large")
 with left:
     controls.preset_picker()
     controls.file_opener()
-    controls.knobs(locked=state.is_active(sess) and state.owns(sess))
+    controls.knobs(locked=state.is_active(sess) and state.owns(sess),
+                   watching=state.is_active(sess) and not state.owns(sess))
     if classroom.is_teacher():
         panels.teacher(run)
 config, error = controls.form_config()
 
 with right:
     with st.container():  # messages in one fixed slot: the charts below keep their place (and their zoom)
-        panels.flash()
+        panels.flash(run)
         if lesson_error:
             st.error(t("lesson.bad", msg=lesson_error))
         if error:

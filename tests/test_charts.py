@@ -26,7 +26,9 @@ def test_curves_figure_panels_markers_overlay_and_window():
     fig = charts.curves_figure(_series(), ("loss", "dout", "grad", "lr"), events=events,
                                others=[("other", _series(20))], smooth=0.5, log_y=True, last=100, lang="zh")
     go.Figure(fig)  # a valid Plotly figure
-    assert len(fig["data"]) == 16
+    assert len(fig["data"]) == 17                                             # 8 + 8 lines + the other run's legend
+    assert [d["name"] for d in fig["data"] if d.get("showlegend", True)] == [
+        "loss_D", "loss_G", "D(x)", "D(G(z))", "|∇D|", "|∇G|", "lr_D", "lr_G", "other"]   # one entry per other run
     assert {d["yaxis"] for d in fig["data"]} == {"y", "y2", "y3", "y4"}
     assert fig["layout"]["yaxis3"]["type"] == "log" and fig["layout"]["uirevision"] == "curves"
     assert len(fig["layout"]["shapes"]) == 1 and fig["layout"]["shapes"][0]["x0"] == 200
@@ -39,7 +41,10 @@ def test_curves_figure_panels_markers_overlay_and_window():
 def test_empty_series_gives_an_empty_but_valid_figure():
     fig = charts.curves_figure({"step": np.array([], dtype=np.int64)})
     go.Figure(fig)
-    assert fig["data"] == []
+    assert all(len(d["x"]) == 0 for d in fig["data"]), "no point"
+    # before the first point each panel still draws its frame: an (empty) trace on its axes, a fixed range
+    assert {d["yaxis"] for d in fig["data"]} == {"y", "y2"}
+    assert fig["layout"]["yaxis2"]["range"] == [0.0, 1.0] and fig["layout"]["xaxis"]["range"] == [0, 100]
 
 
 def test_plane_and_stage_figures():
@@ -74,3 +79,72 @@ def test_live_redraws_slow_down_with_many_browsers(monkeypatch):
     seen.update({k: v - 60 for k, v in seen.items() if k != "b0"})    # 29 left over a minute ago
     monkeypatch.setattr(state, "browser_id", lambda: "b0")
     assert state.refresh_s(1.0) == 1.0 and list(seen) == ["b0"]
+
+
+def test_learning_rates_start_at_zero_and_log_scale_says_it_draws_absolute_values():
+    n = 40
+    series = {"step": np.arange(n) * 10, "loss_d": np.linspace(1.4, 1.2, n), "loss_g": -np.linspace(0.1, 0.7, n),
+              "lr_d": np.full(n, 2e-4), "lr_g": np.full(n, 2e-4)}
+    fig = charts.curves_figure(series, ("loss", "lr"))
+    lr_axis = fig["layout"]["yaxis2"]
+    assert lr_axis["range"][0] == 0 and 2e-4 < lr_axis["range"][1] < 3e-4     # the line at 2e-4, not "0"
+    log = charts.curves_figure(series, ("loss", "lr"), log_y=True, lang="zh")
+    g = next(d for d in log["data"] if d["name"] == "|loss_G|")
+    assert (np.asarray(g["y"]) > 0).all(), "minimax loss_G is negative: drawn as |loss_G|, not dropped"
+    assert any("绝对值" in a["text"] for a in log["layout"]["annotations"])
+    assert next(d for d in log["data"] if d["name"] == "loss_D")["y"][0] == 1.4   # positive lines stay as they are
+
+
+def test_critic_scores_are_named_as_such():
+    fig = charts.curves_figure(_series(), ("dout",), score=True)
+    assert [d["name"] for d in fig["data"]] == ["critic(x)", "critic(G(z))"]
+    assert "not probabilities" in fig["layout"]["annotations"][0]["text"]
+    assert [d["name"] for d in charts.curves_figure(_series(), ("dout",))["data"]] == ["D(x)", "D(G(z))"]
+    assert charts.is_score("wgan_gp") and charts.is_score("hinge") and not charts.is_score("nonsaturating")
+
+
+def test_plane_keeps_the_datas_range_arrows_have_heads_and_the_colour_scale_is_fixed_around_zero():
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(50, 2)), rng.normal(size=(50, 2))
+    gx = gy = np.linspace(-3, 3, 8)
+    fig = charts.plane_figure(real, fake, grid_x=gx, grid_y=gy, logits=rng.normal(size=(8, 8)) * 5e-4,
+                              grad=rng.normal(size=(50, 2)))
+    go.Figure(fig)
+    lay = fig["layout"]
+    assert lay["xaxis"]["range"] == [-3.0, 3.0] and lay["xaxis"]["constrain"] == "domain"   # no -8..8 stretch
+    heat = fig["data"][0]
+    assert heat["zmin"] == -charts.LOGIT_FLOOR and heat["zmax"] == charts.LOGIT_FLOOR      # ±0.0005 stays pale
+    assert "−2 to +2" in heat["colorbar"]["title"]["text"]
+    arrows = fig["data"][-1]
+    assert arrows["marker"]["symbol"] == "arrow" and list(arrows["marker"]["size"][:3]) == [0, 7, 0]
+    strong = charts.plane_figure(real, fake, grid_x=gx, grid_y=gy, logits=np.full((8, 8), -6.0))
+    assert strong["data"][0]["zmax"] == 6.0                                   # a sure D keeps its full colour
+    empty = charts.plane_figure(None, None)
+    assert empty["layout"]["xaxis"]["range"] == empty["layout"]["yaxis"]["range"] == [-3.0, 3.0]
+
+
+def test_slow_motion_noise_axes_follow_the_noise():
+    cfg = TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=256, batch_size=32)
+    noise = explain_step(Trainer(cfg, device="cpu"), grid=8)[0]
+    fig = charts.stage_figure(noise)
+    lim = float(np.abs(noise.arrays["z"][:, :2]).max())
+    assert fig["layout"]["xaxis"]["range"][1] < 1.2 * lim and fig["layout"]["xaxis"]["constrain"] == "domain"
+
+
+def test_augment_accuracy_bars_start_at_zero():
+    from ui import shift_charts
+
+    per_seed = [{"seed": s, "real_only_acc": 0.81 + s / 100, "augmented_acc": 0.84, "random_labels_acc": 0.78}
+                for s in range(3)]
+    fig = shift_charts.augment_results_figure(per_seed, lang="zh")
+    assert fig["layout"]["yaxis"]["range"][0] == 0
+    assert fig["data"][1]["text"][0] == "种子 0"
+
+
+def test_the_probes_chance_label_sits_beside_the_plot_not_on_the_curve():
+    from ui import inspect_charts as ic
+
+    fig = ic.probe_figure(np.arange(5) * 100, np.array([0.9, 0.7, 0.55, 0.5, 0.5]), current=200, lang="zh")
+    note = next(a for a in fig.layout.annotations if a.text == "随机水平")
+    assert note.xref == "paper" and note.x >= 1 and note.xanchor == "left" and note.y == 0.5
+    assert fig.layout.margin.r >= 70                                          # room for the label

@@ -9,6 +9,7 @@ from plotly.subplots import make_subplots
 
 from gan_core.attacks import frozen_copy
 from gan_core.classifiers import get_classifier, load_split
+from gan_core.config import POINT_DATASETS
 from gan_core.lessons import attack_views as av
 from gan_core.lessons.adversarial import METHODS, AdversarialTrainer, AdvTrainConfig
 
@@ -60,6 +61,13 @@ def robust(dataset: str):
     return slot[2], model_id
 
 
+def class_label(dataset: str, k: int, lang: str | None = None) -> str:
+    """Class ``k`` as the student reads it: ``"3 · Dress"`` for Fashion-MNIST (``classes.<dataset>.<k>``),
+    the digit itself for the digit sets."""
+    name = t(f"classes.{dataset}.{int(k)}", lang)
+    return str(int(k)) if name == f"classes.{dataset}.{int(k)}" else f"{int(k)} · {name}"
+
+
 # ---- figures ---------------------------------------------------------------------------------------------
 def _image_trace(img: np.ndarray, **kw):
     if img.ndim == 3:
@@ -98,8 +106,8 @@ def pair_figure(before: np.ndarray, after: np.ndarray, lang: str) -> go.Figure:
     return fig
 
 
-def probs_figure(r: av.AttackResult, lang: str) -> go.Figure:
-    classes = [str(k) for k in range(len(r.probs_before))]
+def probs_figure(r: av.AttackResult, lang: str, dataset: str = "") -> go.Figure:
+    classes = [class_label(dataset, k, lang) for k in range(len(r.probs_before))]
     fig = go.Figure([go.Bar(x=classes, y=r.probs_before, name=t("atk.before", lang), marker_color="#1f77b4"),
                      go.Bar(x=classes, y=r.probs_after, name=t("atk.after", lang), marker_color="#d62728")])
     fig.update_layout(barmode="group", height=280, margin=dict(l=40, r=10, t=30, b=40),
@@ -133,6 +141,10 @@ def disc_section(eps: float, alpha: float, steps: int, bad: str | None, lang: st
     """The current GAN run's discriminator: a fake pushed towards "real", a real towards "fake"."""
     st.subheader(t("atk.sec_disc"))
     run_id = state.current_run()
+    if run_id and state.config_of(run_id).get("dataset") in POINT_DATASETS:   # 2-D points: nothing to perturb
+        st.info(t("atk.disc_needs_images", dataset=state.config_of(run_id).get("dataset")))
+        _offer_image_run()
+        return
     trainer = inspect_source.model(run_id) if run_id and inspect_source.gan_run(run_id) else None
     if trainer is None:
         st.info(t("atk.no_gan"))
@@ -149,6 +161,15 @@ def disc_section(eps: float, alpha: float, steps: int, bad: str | None, lang: st
                 col.plotly_chart(pair_figure(a, b, lang), key=f"atk-{key}")
                 col.metric(t("atk.d_out"), f"{p1:.2f}", delta=f"{p1 - p0:+.2f}", help=t("atk.d_out_help", p=p0))
             st.caption(t("atk.disc_text"))
+
+
+def _offer_image_run() -> None:
+    """A button that opens the newest GAN run on images, where there is one."""
+    for run in state.run_list():
+        if run["dataset"] not in POINT_DATASETS and run["dataset"] != "?" and inspect_source.gan_run(run["run_id"]):
+            st.button(t("atk.open_image_run", dataset=run["dataset"], step=int(run.get("step") or 0)),
+                      key="btn_atk_image_run", on_click=state.select_run, args=(run["run_id"],))
+            return
 
 
 # ---- adversarial-training panel ------------------------------------------------------------------------------

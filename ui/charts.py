@@ -14,7 +14,8 @@ import numpy as np
 from .i18n import t
 
 REAL, FAKE, BEFORE = "#1b9e77", "#7b52ab", "#9e9e9e"
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+DASHES = ("dash", "dot", "dashdot", "longdash")   # one line style per overlaid run
+LOGIT_FLOOR, CHANGE_FLOOR = 2.0, 1e-3   # the heatmaps' colour scales span at least ±these (logit: 88% sure)
 VERDICT = [[0.0, "#c9b8e6"], [0.5, "#ffffff"], [1.0, "#b7e4c7"]]   # purple = fake, green = real
 CHANGE = [[0.0, "#b39ddb"], [0.5, "#ffffff"], [1.0, "#81c784"]]
 PANELS = {  # panel name -> metric keys drawn in it
@@ -25,6 +26,16 @@ COLORS = {"loss_d": "#1f77b4", "loss_g": "#d62728", "d_real": REAL, "d_fake": FA
           "grad_norm_g": "#d62728", "lr_d": "#1f77b4", "lr_g": "#d62728"}
 NAMES = {"loss_d": "loss_D", "loss_g": "loss_G", "d_real": "D(x)", "d_fake": "D(G(z))",
          "grad_norm_d": "|∇D|", "grad_norm_g": "|∇G|", "lr_d": "lr_D", "lr_g": "lr_G"}
+PROBABILITY_LOSSES = ("minimax", "nonsaturating")   # D's output is sigmoid(logit) only for these (losses.d_output)
+
+
+def is_score(loss: str) -> bool:
+    """True when D's output under ``loss`` is a raw critic score (WGAN, hinge, LSGAN), not a probability."""
+    return bool(loss) and loss not in PROBABILITY_LOSSES
+
+
+def _name(key: str, score: bool, lang: str) -> str:
+    return t(f"curves.{key}_score", lang) if score and key in ("d_real", "d_fake") else NAMES[key]
 
 
 def ema(y: np.ndarray, alpha: float) -> np.ndarray:
@@ -80,7 +91,7 @@ def _figure() -> dict:
 def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss", "dout"), *,
                   events: Sequence[dict] = (), others: Sequence[tuple[str, dict]] = (), smooth: float = 0.0,
                   log_y: bool = False, last: int = 0, lang: str = "en", height: int = 0,
-                  revision: str = "curves") -> dict:
+                  revision: str = "curves", score: bool = False) -> dict:
     """One subplot per panel (``PANELS`` keys), sharing the step axis; a plain Plotly figure dict.
 
     Built as a dict, not ``go.Figure``: validating graph objects costs ~0.3 s of the GIL per redraw on a laptop
@@ -91,36 +102,55 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
         events: session events; "update" ones become labelled vertical lines.
         others: ``(label, series)`` of runs to overlay, dashed.
         smooth: EMA factor in [0, 1); log_y: logarithmic y axes; last: window in steps (0 = all).
+        score: D's output is a critic score (``is_score(loss)``): its panel and lines say so, not "D(x)".
     """
     fig, k = _figure(), len(panels)
     # between two panels: the upper one's step labels and the lower one's title (~50 px whatever the height)
     gap = min(0.2, max(0.05, 50 / max(1, (height or 230 * k + 40) - 72))) if k > 1 else 0.0
     size = (1 - gap * (k - 1)) / k
-    runs = [("", series, "solid")] + [(label, s, "dash") for label, s in others]
+    runs = [("", series, "solid")] + [(label, s, DASHES[i % len(DASHES)]) for i, (label, s) in enumerate(others)]
+    drawn: dict[str, list[np.ndarray]] = {panel: [] for panel in panels}   # the y values of each panel
+    negative: set[str] = set()   # panels with values <= 0 that a log axis drew as |y|
     for r, (label, data, dash) in enumerate(runs):
         data = window(data, last)
         steps = np.asarray(data.get("step", []))
+        if r:   # another run: one legend entry (its line style), not one per metric
+            fig["data"].append(dict(type="scatter", x=[None], y=[None], mode="lines", name=label, legendgroup=label,
+                                    line=dict(color="#616161", dash=dash, width=1.2), hoverinfo="skip",
+                                    xaxis="x", yaxis="y"))
         for row, panel in enumerate(panels, start=1):
-            for j, key in enumerate(PANELS[panel]):
+            for key in PANELS[panel]:
                 if key not in data:
                     continue
-                name = NAMES[key] + (f" · {label}" if label else "")
-                color = COLORS[key] if not r else PALETTE[(2 * r + j) % len(PALETTE)]
+                name = _name(key, score, lang)
+                y = ema(data[key], smooth)
+                if log_y and np.any(np.asarray(y)[np.isfinite(y)] <= 0):
+                    y, name = np.abs(y), f"|{name}|"   # a log axis drops values <= 0 without a word: draw |y|
+                    negative.add(panel)
+                drawn[panel].append(np.asarray(y, dtype=np.float64))
                 # connectgaps: a row that lacks this metric (an evaluation logged alone) must not cut the line
-                fig["data"].append(dict(type="scatter", x=steps, y=ema(data[key], smooth), name=name, mode="lines",
-                                        connectgaps=True,
-                                        line=dict(color=color, dash=dash, width=1.6 if not r else 1.2),
-                                        legendgroup=name, xaxis=f"x{row if row > 1 else ''}",
-                                        yaxis=f"y{row if row > 1 else ''}"))
+                fig["data"].append(dict(type="scatter", x=steps, y=y, name=name + (f" · {label}" if label else ""),
+                                        mode="lines", connectgaps=True,
+                                        line=dict(color=COLORS[key], dash=dash, width=1.6 if not r else 1.2),
+                                        legendgroup=label or name, showlegend=not r,
+                                        xaxis=f"x{row if row > 1 else ''}", yaxis=f"y{row if row > 1 else ''}"))
     lay, notes = fig["layout"], []
+    empty = not any(y.size for ys in drawn.values() for y in ys)   # before the first point: the steps 0..100
     for row, panel in enumerate(panels, start=1):
         top = 1 - (row - 1) * (size + gap)
         sfx = row if row > 1 else ""
         lay[f"yaxis{sfx}"] = dict(domain=[max(0.0, top - size), min(1.0, top)], type="log" if log_y else "linear",
-                                  anchor=f"x{sfx}")
+                                  anchor=f"x{sfx}", **_y_range(panel, drawn[panel], log_y, score))
         # every panel labels its steps: on a tall page the bottom panel is often scrolled out of view
-        lay[f"xaxis{sfx}"] = dict(anchor=f"y{sfx}", showticklabels=True, **({"matches": "x"} if row > 1 else {}))
-        notes.append(dict(text=t(f"curves.{panel}", lang), x=0.5, xref="paper", y=top, yref="paper",
+        lay[f"xaxis{sfx}"] = dict(anchor=f"y{sfx}", showticklabels=True,
+                                  **({"matches": "x"} if row > 1 else {"range": [0, 100]} if empty else {}))
+        if not drawn[panel]:   # no line yet: an empty trace, so the panel draws its axes (a frame, not a gap)
+            fig["data"].append(dict(type="scatter", x=[], y=[], showlegend=False, hoverinfo="skip",
+                                    xaxis=f"x{sfx}", yaxis=f"y{sfx}"))
+        title = t("curves.dout_score", lang) if score and panel == "dout" else t(f"curves.{panel}", lang)
+        if panel in negative:
+            title += " · " + t("curves.abs_note", lang)
+        notes.append(dict(text=title, x=0.5, xref="paper", y=top, yref="paper",
                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
     lay[f"xaxis{k if k > 1 else ''}"]["title"] = dict(text=t("curves.step", lang))
     shapes = []
@@ -131,6 +161,18 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
                           xanchor="right", yanchor="top", font=dict(size=10, color="#e65100")))
     lay.update(shapes=shapes, annotations=notes)
     return _base_layout(fig, height or 230 * k + 40, revision)
+
+
+def _y_range(panel: str, ys: list[np.ndarray], log_y: bool, score: bool) -> dict:
+    """Axis settings of a panel's y axis: the learning rates from 0 (a constant 2e-4 autoranged to -0.5..1 and
+    read as 0), D's probabilities on 0..1 while empty, the others on a small frame until their first point."""
+    finite = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.array([])
+    if panel == "lr" and not log_y:
+        top = float(finite.max()) if finite.size else 1e-3
+        return {"range": [0.0, 1.15 * top if top > 0 else 1e-3], "exponentformat": "e", "tickformat": "~g"}
+    if finite.size or log_y:
+        return {}
+    return {"range": [0.0, 1.0] if panel == "dout" and not score else [0.0, 2.0] if panel == "loss" else [0.0, 1.0]}
 
 
 def _arrows(start: np.ndarray, vec: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
@@ -157,12 +199,15 @@ def plane_figure(real: np.ndarray | None, fake: np.ndarray | None, *, grid_x: np
     add = fig["data"].append
     field = diverging if diverging is not None else logits
     if field is not None and grid_x is not None and grid_y is not None:
-        lim = float(np.nanmax(np.abs(field))) or 1.0
+        # a colour scale around 0 that only grows: an undecided D (logits of ±0.0005) stays pale, not full colour
+        floor = CHANGE_FLOOR if diverging is not None else LOGIT_FLOOR
+        lim = max(float(np.nanmax(np.abs(field))) if np.isfinite(field).any() else 0.0, floor)
+        title = t("plot.scale", lang, what=heat_title or t("plot.d_logit", lang), lim=f"{lim:.3g}")
         add(dict(type="heatmap", x=grid_x, y=grid_y, z=field, zmin=-lim, zmax=lim, zmid=0,
-                                 colorscale=CHANGE if diverging is not None else VERDICT, showscale=True,
-                                 colorbar=dict(title=dict(text=heat_title or t("plot.d_logit", lang), side="top"),
-                                               thickness=10, orientation="h", len=1.0, y=-0.08, yanchor="top"),
-                                 hoverinfo="skip", name=heat_title or t("plot.d_logit", lang)))
+                 colorscale=CHANGE if diverging is not None else VERDICT, showscale=True,
+                 colorbar=dict(title=dict(text=title, side="top"), thickness=10, orientation="h", len=1.0, y=-0.08,
+                               yanchor="top"),
+                 hoverinfo="skip", name=heat_title or t("plot.d_logit", lang)))
     if real is not None:
         add(dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers", name=t("plot.real", lang),
                                    marker=dict(color=REAL, size=5, opacity=0.7)))
@@ -180,13 +225,19 @@ def plane_figure(real: np.ndarray | None, fake: np.ndarray | None, *, grid_x: np
         k = min(len(fake), max_arrows)
         box = _extent(real, fake, grid_x, grid_y)
         xs, ys = _arrows(fake[:k], grad[:k], 0.08 * box)
-        add(dict(type="scatter", x=xs, y=ys, mode="lines", name=t("plot.grad", lang),
-                                   line=dict(color="#4a148c", width=1)))
+        # a head at each segment's end (start, end, NaN break per arrow), turned along its segment
+        add(dict(type="scatter", x=xs, y=ys, mode="lines+markers", name=t("plot.grad", lang),
+                 line=dict(color="#4a148c", width=1),
+                 marker=dict(symbol="arrow", angleref="previous", size=np.tile([0.0, 7.0, 0.0], k), color="#4a148c")))
     lay = fig["layout"]
-    lay["xaxis"], lay["yaxis"] = {}, dict(scaleanchor="x", scaleratio=1, constrain="domain")
+    # both axes keep their range and give up width instead: in a wide frame a "range" x axis stretched the data's
+    # -3..3 to -8..8 to keep one unit as long on both axes
+    lay["xaxis"], lay["yaxis"] = dict(constrain="domain"), dict(scaleanchor="x", scaleratio=1, constrain="domain")
     if grid_x is not None and grid_y is not None:
         lay["xaxis"]["range"] = [float(grid_x[0]), float(grid_x[-1])]
         lay["yaxis"]["range"] = [float(grid_y[0]), float(grid_y[-1])]
+    elif real is None and fake is None:   # nothing yet: a square frame, not a thin strip of crowded ticks
+        lay["xaxis"]["range"], lay["yaxis"]["range"] = [-3.0, 3.0], [-3.0, 3.0]
     fig = _base_layout(fig, height, revision)
     # the colour bar lies under the plot (not beside it): a narrow column keeps its width for the plane
     fig["layout"].update(hovermode="closest", margin=dict(l=36, r=12, t=30, b=30))
@@ -213,9 +264,11 @@ def stage_figure(stage: Any, lang: str = "en", height: int = 460) -> dict:
     if stage.key == "noise":
         z = a["z"]
         zz = z[:, :2] if z.shape[1] >= 2 else np.column_stack([z[:, 0], np.zeros(len(z))])
+        lim = float(np.nanmax(np.abs(zz))) * 1.1 if zz.size else 3.0
+        box = dict(range=[-lim, lim], constrain="domain")   # the axes follow the noise, not the frame's width
         fig = {"data": [dict(type="scatter", x=zz[:, 0], y=zz[:, 1], mode="markers", name=t("plot.noise", lang),
                              marker=dict(color="#546e7a", size=5))],
-               "layout": {"yaxis": dict(scaleanchor="x", scaleratio=1), "showlegend": True}}
+               "layout": {"xaxis": dict(box), "yaxis": dict(box, scaleanchor="x", scaleratio=1), "showlegend": True}}
         fig = _base_layout(fig, height, f"stage-{stage.key}")
         fig["layout"]["hovermode"] = "closest"
         return fig

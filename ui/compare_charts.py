@@ -29,7 +29,7 @@ def compare_figure(runs: Sequence[tuple[str, dict[str, np.ndarray]]], metrics: S
     """``runs``: ``(label, series)``; one panel per metric sharing the step axis, one colour per run."""
     fig: dict = {"data": [], "layout": {}}
     k, gap = max(1, len(metrics)), 0.08
-    lay, notes = fig["layout"], []
+    lay, notes, listed = fig["layout"], [], set()
     for row, metric in enumerate(metrics, start=1):
         sfx, top = panel_axes(lay, row, k, gap)
         for n, (label, series) in enumerate(runs):
@@ -38,8 +38,10 @@ def compare_figure(runs: Sequence[tuple[str, dict[str, np.ndarray]]], metrics: S
             x, y = _broken(np.asarray(series["step"]), np.asarray(series[metric], dtype=np.float64))
             fig["data"].append(dict(type="scatter", x=x, y=y, name=label, mode="lines+markers",
                                     marker=dict(size=4), line=dict(color=COLORS[n % len(COLORS)], width=1.8),
-                                    legendgroup=label, showlegend=row == 1, xaxis=f"x{sfx}", yaxis=f"y{sfx}",
+                                    legendgroup=label, showlegend=label not in listed, xaxis=f"x{sfx}",
+                                    yaxis=f"y{sfx}",
                                     hovertemplate=f"{label}<br>{metric} %{{y:.4g}}<extra></extra>"))
+            listed.add(label)   # its first panel lists it: a run without the first metric still gets its entry
         arrow = " ↓" if metric in LOWER_IS_BETTER else ""
         notes.append(dict(text=t(f"compare.m.{metric}", lang) + arrow, x=0.5, xref="paper", y=top, yref="paper",
                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=13)))

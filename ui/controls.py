@@ -26,7 +26,7 @@ from gan_core.data.user import browser_data_root
 from gan_core.runtime import uploads
 
 from . import classroom, state
-from .i18n import t
+from .i18n import current_lang, t
 
 LR_VALUES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 BATCH_VALUES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
@@ -120,11 +120,24 @@ def _on_change(name: str) -> None:
             st.session_state["flash"] = ("error", t("train.bad_update", msg=exc))
 
 
+def preset_order(presets: dict[str, dict]) -> list[str]:
+    """Preset names in the course's order: by lesson number, then by name."""
+    return sorted(presets, key=lambda n: (int(presets[n].get("lesson") or 10**6), n))
+
+
+def option_label(value: Any, lang: str | None = None) -> str:
+    """A select knob's value as the student reads it (``opt.<value>``; the value itself where none is written)."""
+    text = t(f"opt.{value}", lang)
+    return str(value) if text == f"opt.{value}" else text
+
+
 def preset_picker() -> None:
     """The preset selectbox (labelled with the lesson) and the description in the current language."""
     presets = list_presets()
-    names = [CUSTOM] + list(presets)
-    lesson = lambda n: t("train.custom") if n == CUSTOM else f"{n} · {t('train.lesson', n=presets[n].get('lesson'))}"
+    names = [CUSTOM] + preset_order(presets)
+    lang = current_lang()   # bound now: the labels stay those of the page drawn
+    lesson = lambda n: t("train.custom", lang) if n == CUSTOM else \
+        f"{n} · {t('train.lesson', lang, n=presets[n].get('lesson'))}"
     state.keep_choice("preset", names, CUSTOM)  # its labels change with the language
     st.selectbox(t("train.preset"), names, key="preset", format_func=lesson, on_change=_on_preset,
                  help=t("train.preset_help"))
@@ -154,6 +167,7 @@ def _on_open() -> None:
 
 def file_opener() -> None:
     """Open a downloaded config (fills the form) or checkpoint (becomes a stopped run, selected)."""
+    st.caption(t("open.caption", mb=uploads.MAX_UPLOAD_BYTES // 2**20))   # Streamlit's own box stays English
     st.file_uploader(t("open.label"), type=["json", "pt"], key="open_file", on_change=_on_open,
                      help=t("open.help", mb=uploads.MAX_UPLOAD_BYTES // 2**20))
 
@@ -167,32 +181,38 @@ def _visible(name: str, values: dict) -> bool:
             "momentum": "sgd" in opt or "rmsprop" in opt}.get(name, True)
 
 
-def knobs(locked: bool) -> None:
-    """Every visible knob, grouped in expanders. ``locked``: a run trains, so non-live knobs are disabled."""
+def knobs(locked: bool, watching: bool = False) -> None:
+    """Every visible knob, grouped in expanders. ``locked``: a run trains, so non-live knobs are disabled.
+    ``watching``: the current run trains in another browser: every knob is disabled (none would apply to it)."""
     values = form()
     hidden = set(classroom.hidden_knobs())   # a lesson link shows only what its lesson is about
     if hidden:
         st.caption(t("lesson.hidden", n=len(hidden)))
+    if watching:
+        st.caption(t("train.watch_knobs"))
     for group, names in GROUPS.items():
         if all(name in hidden for name in names):
             continue
         with st.expander(t(f"group.{group}"), expanded=group in ("data", "optimisers")):
             for name in names:
                 if _visible(name, values) and name not in hidden:
-                    _widget(name, values, disabled=locked and name not in LIVE_KEYS, live=locked)
+                    _widget(name, values, disabled=watching or locked and name not in LIVE_KEYS,
+                            live=locked and not watching, watching=watching)
 
 
-def _widget(name: str, values: dict, disabled: bool, live: bool) -> None:
+def _widget(name: str, values: dict, disabled: bool, live: bool, watching: bool = False) -> None:
     kind, spec = KNOBS[name]
     key = _key(name)
     if key not in st.session_state:
         st.session_state[key] = _to_widget(name, values[name])
-    help_text = t(f"help.{name}") + ("\n\n" + t("train.frozen_help") if disabled else
+    help_text = t(f"help.{name}") + ("\n\n" + t("train.watch_knobs") if watching else
+                                     "\n\n" + t("train.frozen_help") if disabled else
                                      "\n\n" + t("train.live_help") if live and name in LIVE_KEYS else "")
     common = dict(key=key, help=help_text, disabled=disabled, on_change=_on_change, args=(name,))
     label = t(f"knob.{name}")
     if kind == "select":
-        st.selectbox(label, spec, **common)
+        lang = current_lang()   # bound now: the labels must stay those of the page drawn
+        st.selectbox(label, spec, format_func=lambda v: option_label(v, lang), **common)
     elif kind == "log":
         options = sorted(set(spec) | {st.session_state[key]})
         st.select_slider(label, options, format_func=lambda v: f"{v:g}", **common)

@@ -48,6 +48,12 @@ def load(lang: str) -> dict[str, Entry]:
     return out
 
 
+def from_locale(locale: str | None) -> str:
+    """The dashboard's language for a browser's locale (``navigator.language``: "zh-CN", "zh-Hant-TW", "en-GB"):
+    Chinese for any ``zh``, else English."""
+    return "zh" if str(locale or "").strip().lower().replace("_", "-").split("-")[0] == "zh" else "en"
+
+
 def current_lang() -> str:
     """The language of this browser session ("en" or "zh"); "en" outside a Streamlit script."""
     try:

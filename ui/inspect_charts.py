@@ -138,12 +138,17 @@ def probe_figure(steps: np.ndarray, acc: np.ndarray, current: int | None = None,
     """Linear-probe accuracy over the run's steps; 0.5 (chance) dashed; the step shown marked."""
     fig = go.Figure(go.Scatter(x=steps, y=acc, mode="lines+markers", name=t("disc.probe", lang),
                                line=dict(color="#1f77b4"), marker=dict(size=4)))
-    fig.add_hline(y=0.5, line=dict(color="#9e9e9e", dash="dash"), annotation_text=t("disc.chance", lang))
+    fig.add_hline(y=0.5, line=dict(color="#9e9e9e", dash="dash"))
+    # the label in the right margin, beside its line: inside the plot it sat on the curve, which ends near 0.5
+    fig.add_annotation(x=1, xref="paper", xanchor="left", xshift=4, y=0.5, yref="y", showarrow=False,
+                       text=t("disc.chance", lang), font=dict(color="#757575", size=12))
     if current is not None:
         fig.add_vline(x=current, line=dict(color=FAKE, dash="dot"))
     fig.update_yaxes(range=[0.4, 1.02], title_text=t("disc.probe", lang))
     fig.update_xaxes(title_text=t("curves.step", lang))
-    return _base_layout(fig, height, "probe")
+    fig = _base_layout(fig, height, "probe")
+    fig.update_layout(margin=dict(r=80))
+    return fig
 
 
 def d_output_figure(d_real: np.ndarray, d_fake: np.ndarray, probability: bool = True, lang: str = "en",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from gan_core.config import POINT_DATASETS
-from gan_core.data.builtin import CLASS_NAMES
+from gan_core.data.builtin import CLASS_NAMES, TOY_SETS, load_dataset
 
 from . import charts, classroom, state
 from .components.plotly_live import live_chart, zoom_of
@@ -18,14 +19,23 @@ from .i18n import current_lang, t
 
 REFRESH_S = state.REFRESH_S  # live panels redraw this often (slower with many browsers: state.refresh_s)
 FIRST_S = 0.5  # while a run has no point yet: poll twice as often, so its first point shows at once
+PREVIEW_POINTS = 1000  # real points drawn on the plane before Start
 TRAIN_POINTS = 600  # per trace on the Train page's small chart (the browser redraws it every second)
 
 
-def flash() -> None:
-    """Show (once) the message a callback left, e.g. a live change applied or refused."""
+def flash(run_id: str | None = None) -> None:
+    """Show (once) the message a callback left, e.g. a live change applied or refused. Above a run that failed
+    no success shows ("Started run ..." over its error): the failure below is all that is true."""
     msg = st.session_state.pop("flash", None)
-    if msg:
-        (st.error if msg[0] == "error" else st.success)(msg[1])
+    if not msg:
+        return
+    if msg[0] != "error" and run_id is not None and failed(state.status(run_id)["state"]):
+        return
+    (st.error if msg[0] == "error" else st.success)(msg[1])
+
+
+def failed(run_state: str) -> bool:
+    return run_state in ("failed", "diverged")
 
 
 def run_buttons(sess, config, config_error: str | None) -> None:
@@ -61,7 +71,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     state.keep_choice("step_part", ["both", "d", "g"], "both")  # translated labels
     part = c1.segmented_control(t("train.step_part"), ["both", "d", "g"], key="step_part",
-                                format_func=lambda p: t(f"part.{p}"))
+                                format_func=lambda p, lang=current_lang(): t(f"part.{p}", lang))
     n = c2.number_input(t("train.step_n"), 1, 10_000, 1, key="step_n")
     if c3.button(t("train.step"), help=t("train.step_help"), width="stretch", key="btn_step",
                  disabled=(sess is not None and active and not mine)):
@@ -76,11 +86,27 @@ def run_buttons(sess, config, config_error: str | None) -> None:
         st.rerun()
 
 
+GENERIC_HINT = "Check the settings named in the message"   # gan_core's hint for any failure but out-of-memory
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s:'\"]+)+[\\/]([^\\/\s:'\"]+)")
+
+
+def cause(error: str) -> str:
+    """A run's error as one sentence for the page: its first line, without the exception's class name, and any
+    server path cut to its file name (``ValueError: /srv/up/bad.csv: row 3 ...`` -> ``bad.csv: row 3 ...``)."""
+    line = (error or "").strip().splitlines()[0] if (error or "").strip() else ""
+    line = re.sub(r"^[A-Za-z_][\w.]*(?:Error|Exception|Warning): ", "", line)
+    return _PATH.sub(r"\1", line)
+
+
 def status_box(info: dict) -> None:
-    """A failed or diverged run: its message and what to try."""
-    if info["state"] in ("failed", "diverged") and info.get("error"):
-        st.error(t(f"train.{info['state']}", msg=info["error"]))
-        st.info(t("train.try", hint=info.get("hint") or t("help.lr_d")))
+    """A failed or diverged run: its cause in one sentence and what to try (in the page's language when it is
+    gan_core's generic advice)."""
+    if failed(info["state"]) and info.get("error"):
+        st.error(t(f"train.{info['state']}", msg=cause(info["error"])))
+        hint = info.get("hint") or ""
+        if info["state"] == "failed" and (not hint or hint.startswith(GENERIC_HINT)):
+            hint = t("train.hint_failed")
+        st.info(t("train.try", hint=hint or t("train.hint_diverged")))
 
 
 def _phase(run_id: str | None, sess) -> tuple:
@@ -127,43 +153,97 @@ def _live_body(run_id: str | None) -> None:
             live_chart(charts.curves_figure({}, ("loss", "dout"), lang=lang, height=520), key="train-curves",
                        token=("idle", lang))
         with right:
-            st.container()
-            live_chart(charts.plane_figure(None, None, lang=lang), key="train-plane", fit="square",
-                       token=("idle", lang))
+            top = st.container()
+            real = _preview(run_id)
+            if real is not None:   # the real data of the form's settings: what G must learn, before Start
+                top.markdown(f"**{t('train.preview', dataset=real[0])}**")
+            live_chart(lambda: charts.plane_figure(None if real is None else real[1], None, lang=lang,
+                                                   **({} if real is None else _grid(real[2]))),
+                       key="train-plane", fit="square", token=("idle", lang, None if real is None else real[3]))
+            if real is not None:
+                st.caption(t("train.preview_cap"))
         return
     phase = _phase(run_id, sess)
     changed = st.session_state.get("drawn_phase") != phase
     sess.touch(state.browser_id())  # its owner watches: the registry does not pause it as idle
     snap = sess.snapshot()
+    data = state.series(run_id, max_points=TRAIN_POINTS, zoom=zoom_of("train-curves", run_id))
+    score = charts.is_score(snap.config.get("loss", ""))
     with head:
-        _metrics(snap)
+        _metrics(snap, data)
     with left:
-        data = state.series(run_id, max_points=TRAIN_POINTS, zoom=zoom_of("train-curves", run_id))
         live_chart(lambda: charts.curves_figure(data, ("loss", "dout"), events=sess.events(), lang=lang,
-                                                height=520, revision=run_id), key="train-curves")
-        st.caption(t("curves.empty", n=snap.config.get("log_every", 10)) if len(data.get("step", ())) == 0
-                   else t("train.curves_cap"))
+                                                height=520, revision=run_id, score=score), key="train-curves",
+                   follow_y=True)
+        if len(data.get("step", ())) or not failed(snap.state):   # a failed run: only its failure, above
+            st.caption(t("curves.empty", n=snap.config.get("log_every", 10)) if len(data.get("step", ())) == 0
+                       else t("train.curves_cap"))
     with right:
         top = st.container()
         with top:
             view = _scrubbed_view(sess)
-        _draw_view(view, lang, "train-plane", run_id, top, points=snap.config.get("dataset") in POINT_DATASETS)
+        _draw_view(view, lang, "train-plane", run_id, top, points=snap.config.get("dataset") in POINT_DATASETS,
+                   quiet=failed(snap.state))
     if changed:
         st.session_state["drawn_phase"] = phase
         st.rerun()  # after drawing: the first point shows now, the page follows right after
 
 
-def _metrics(snap) -> None:
+def last_known(data: dict, key: str, now: dict) -> float | None:
+    """``now[key]`` if the newest metrics have it, else the key's last finite value in ``data`` (a G-only step
+    logs no D output: the page shows D's last verdict, not a dash). The downsampled series keeps the last row
+    of every key (``SeriesBuffer.get``), so this is the true last value."""
+    if now.get(key) is not None:
+        return float(now[key])
+    col = np.asarray(data.get(key, ()), dtype=np.float64)
+    col = col[np.isfinite(col)]
+    return float(col[-1]) if col.size else None
+
+
+def _preview(run_id) -> tuple | None:
+    """``(dataset, real points (n, 2), bounds, key)`` of the Train form's 2-D toy data, or None (images, own data,
+    a bad form): the plane before Start shows them."""
+    from .controls import form
+
+    values = form()
+    name = values.get("dataset")
+    if name not in TOY_SETS:
+        return None
+    try:
+        seed, n = int(values.get("seed") or 0), int(values.get("n_points") or 2000)
+        real, bounds = _toy_points(name, min(max(n, 1), 20_000), seed)
+    except (TypeError, ValueError):
+        return None
+    return name, real[:PREVIEW_POINTS], bounds, (name, n, seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _toy_points(name: str, n: int, seed: int) -> tuple[np.ndarray, tuple]:
+    data = load_dataset(name, n_points=n, seed=seed)
+    return data.x.numpy(), tuple(data.bounds)
+
+
+def _grid(bounds: tuple) -> dict:
+    xmin, xmax, ymin, ymax = bounds
+    return {"grid_x": np.array([xmin, xmax]), "grid_y": np.array([ymin, ymax])}
+
+
+def _metrics(snap, data: dict | None = None) -> None:
     if snap.state == "queued":
         st.info(t("train.queued", n=snap.queue_position))
+    if failed(snap.state) and not snap.step:   # it never trained: only the failure
+        status_box(state.status(snap.run_id))
+        return
     m = snap.metrics
     points = snap.config.get("dataset") in POINT_DATASETS
+    moving = snap.state == "running"   # paused, stopped, finished: no steps are made now, whatever the last rate
+    score = "score" if charts.is_score(snap.config.get("loss", "")) else ""
     with st.container(horizontal=True, gap="medium"):  # one block instead of six columns: fewer deltas
         st.metric(t("train.step_no"), f"{snap.step:,}")
-        st.metric(t("train.sps"), _compact(snap.steps_per_second))
-        st.metric(t("train.points_s" if points else "train.ips"), _compact(snap.images_per_second))
-        st.metric(t("train.dx"), _num(m.get("d_real")), help=t("train.dx_help"))
-        st.metric(t("train.dgz"), _num(m.get("d_fake")), help=t("train.dgz_help"))
+        st.metric(t("train.sps"), _compact(snap.steps_per_second if moving else 0.0))
+        st.metric(t("train.points_s" if points else "train.ips"), _compact(snap.images_per_second if moving else 0.0))
+        st.metric(t(f"train.dx{score}"), _num(last_known(data or {}, "d_real", m)), help=t(f"train.dx{score}_help"))
+        st.metric(t(f"train.dgz{score}"), _num(last_known(data or {}, "d_fake", m)), help=t(f"train.dgz{score}_help"))
         st.metric(t(f"state.{snap.state}"),
                   "●" if snap.state == "running" else "‖" if snap.state == "paused" else "■")
     if snap.progress is not None:
@@ -218,12 +298,14 @@ def _scrubbed_view(sess):
     return sess.view_at(steps.index(step))
 
 
-def _draw_view(view, lang: str, key: str, run_id: str, top, points: bool = True) -> None:
-    """The 2-D plane (or the sample grid) with its title in ``top`` and a caption under it."""
+def _draw_view(view, lang: str, key: str, run_id: str, top, points: bool = True, quiet: bool = False) -> None:
+    """The 2-D plane (or the sample grid) with its title in ``top`` and a caption under it. ``quiet``: no
+    "samples appear after ..." promise (a failed run makes none)."""
     if view is None:
         if points:  # the empty plane keeps its place until the first snapshot
             live_chart(charts.plane_figure(None, None, lang=lang), key=key, fit="square", token=("idle", lang))
-        st.caption(t("train.no_view"))
+        if not quiet:
+            st.caption(t("train.no_view"))
     elif view.kind == "points":
         top.markdown(f"**{t('train.plane')}** · {t('train.at_step', n=view.step)}")
         live_chart(lambda: charts.view_figure(view, lang=lang, revision=run_id), key=key, fit="square",
@@ -266,7 +348,7 @@ def disk(run_id: str) -> None:
         data = state.series(run_id, zoom=zoom_of("train-curves", run_id))
         if len(data.get("step", ())):
             live_chart(charts.curves_figure(data, ("loss", "dout"), events=state.events(run_id), lang=lang,
-                                            height=520, revision=run_id), key="train-curves")
+                                            height=520, revision=run_id), key="train-curves", follow_y=True)
         else:   # e.g. a run opened from a checkpoint: its curves begin when it trains again
             st.caption(t("train.no_curves"))
     with right:

@@ -132,6 +132,7 @@ def augment_results_figure(per_seed: Sequence[dict], *, lang: str = "en", height
     """Test accuracy of each arm: one dot per seed, a bar at the mean with the standard deviation as error bar."""
     fig: dict = {"data": [], "layout": {"yaxis": dict(tickformat=".0%", title=dict(text=t("shift.accuracy", lang))),
                                         "showlegend": False}}
+    seed = t("aug.col.seed", lang)
     for arm, color in ARMS.items():
         values = np.array([r[f"{arm}_acc"] for r in per_seed], dtype=np.float64)
         if not len(values):
@@ -143,10 +144,10 @@ def augment_results_figure(per_seed: Sequence[dict], *, lang: str = "en", height
                                 hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
         fig["data"].append(dict(type="scatter", x=[name] * len(values), y=values, mode="markers", name=name,
                                 marker=dict(color=color, size=10, line=dict(color="white", width=1)),
-                                text=[f"seed {int(r.get('seed', i))}" for i, r in enumerate(per_seed)],
+                                text=[f"{seed} {int(r.get('seed', i))}" for i, r in enumerate(per_seed)],
                                 hovertemplate="%{text}: %{y:.1%}<extra></extra>"))
-    low = min((min(d["y"]) for d in fig["data"] if d["type"] == "scatter"), default=0.0)
-    fig["layout"]["yaxis"]["range"] = [max(0.0, float(low) - 0.1), 1.0]
+    # from 0: a bar's length is its accuracy (an axis from 25% made a 3-point gap look like a doubling)
+    fig["layout"]["yaxis"]["range"] = [0.0, 1.0]
     fig = _base_layout(fig, height, revision)
     fig["layout"]["hovermode"] = "closest"
     return fig

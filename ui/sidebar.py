@@ -44,7 +44,11 @@ def render() -> None:
 
 
 def _label(run: dict) -> str:
+    """``time · dataset · state`` (and the step once it ended): the real state, live or on disk. A run that
+    trains shows no step: its step changes faster than the sidebar redraws (the Train page shows it)."""
     when = dt.datetime.fromtimestamp(run["created"]).strftime("%H:%M:%S")
-    if run.get("live"):  # its state changes faster than the sidebar redraws: the Train page shows it
-        return f"{when} · {run['dataset']} · {t('side.live')}"
-    return f"{when} · {run['dataset']} · {t('state.' + run['status'])} · {run['step']:,}"
+    status = run.get("status") or "unknown"
+    if status in state.ACTIVE and not run.get("live"):   # on disk: a run this server lost reads "interrupted"
+        status = state.status(run["run_id"])["state"]
+    label = f"{when} · {run['dataset']} · {t('state.' + status)}"
+    return label if status in state.ACTIVE else f"{label} · {int(run.get('step') or 0):,}"

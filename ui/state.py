@@ -24,7 +24,7 @@ from gan_core.runtime.runs import load_trainer
 from gan_core.runtime.session import TrainingSession
 from gan_core.runtime.snapshot import ENDED
 
-from .i18n import LANGS
+from .i18n import LANGS, from_locale
 
 ACTIVE = ("starting", "queued", "running", "paused")
 
@@ -104,12 +104,12 @@ def browser_id() -> str:
 
 
 def sync_lang() -> str:
-    """The language: this session's choice, else ``?lang=`` (a link opens a new session), else English; written
+    """The language: this session's choice, else ``?lang=`` (a link opens a new session), else the browser's; written
     back to both. The session wins because a rerun can carry the browser's query string from before a switch
     (the switch's own rerun was interrupted by the next one): taking ``?lang=`` first turned the page back."""
     lang = st.session_state.get("lang")
-    if lang not in LANGS:
-        lang = st.query_params.get("lang", "en")
+    if lang not in LANGS:   # no ?lang=: the browser's own language (st.context.locale, e.g. "zh-CN")
+        lang = st.query_params.get("lang") or from_locale(getattr(st.context, "locale", None))
     if lang not in LANGS:
         lang = "en"
     st.session_state["lang"] = lang
@@ -126,7 +126,8 @@ def keep_choice(key: str, options: list, default: Any) -> Any:
     Setting the value first makes Streamlit send the option to the browser, which then shows the new label.
     Widgets pinned this way take no ``index``/``default``/``value`` argument.
     """
-    value = st.session_state.get(key, default)
+    # a widget the previous page did not draw has lost its state: its kept value, not the default, comes back
+    value = st.session_state[key] if key in st.session_state else st.session_state.get(f"_kept.{key}", default)
     if value not in options:
         value = st.session_state.get(f"_kept.{key}", default)
     if value not in options:

@@ -106,3 +106,30 @@ def test_chinese():
     at.run()
     assert not at.exception and at.title[0].value == "对抗攻击"
     assert at.button(key="btn_atk_start").label == "开始"
+
+
+def test_the_discriminator_of_a_2d_run_says_it_needs_an_image_run_and_offers_one(runs_dir):
+    from gan_core import TrainConfig
+
+    image = disk_run(runs_dir, digits())
+    ring = disk_run(runs_dir, TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=256,
+                                                       batch_size=32, max_steps=10, device="cpu", threads=1))
+    at = open_app(PAGE, run=ring)
+    at.radio(key="atk_model").set_value("discriminator").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]    # no "Something went wrong"
+    assert any("needs an image run" in i.value and "ring8" in i.value for i in at.info)
+    click(at, "btn_atk_image_run")
+    assert at.session_state["run"] == image
+
+
+def test_fashion_mnist_classes_have_names_in_both_languages():
+    import numpy as np
+
+    from gan_core.lessons.attack_views import AttackResult
+    from ui import attack_panels as ap
+
+    assert ap.class_label("fashion_mnist", 3) == "3 · Dress" and ap.class_label("fashion_mnist", 9, "zh") == "9 · 短靴"
+    assert ap.class_label("digits", 3) == "3"
+    probs = np.full(10, 0.1)
+    r = AttackResult(np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((2, 2)), probs, probs, 0, 0, 1, 0.1)
+    assert list(ap.probs_figure(r, "en", "fashion_mnist").data[0].x)[:2] == ["0 · T-shirt/top", "1 · Trouser"]

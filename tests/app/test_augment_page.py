@@ -33,6 +33,10 @@ def test_a_tiny_experiment_runs_to_its_results():
     assert "Label agreement" in [m.label for m in at.metric]
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 1    # one row per seed
     assert not at.button(key="btn_aug_start").disabled
+    at.session_state["lang"] = "zh"   # the same results in Chinese: the samples' step too
+    at.run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "· 第 " in shown and "· step" not in shown
     lesson_runs.registry("augment").stop_all()
 
 

@@ -62,3 +62,23 @@ def test_compare_helpers():
     assert rows[0]["FID"] == 30.0 and rows[0]["best FID"] == 30.0 and rows[0]["steps"] == 200
     assert cc.nearest_at_or_before([10, 20, 30], 25) == 20 and cc.nearest_at_or_before([10, 20], 5) == 10
     assert cc.nearest_at_or_before([], 5) is None
+
+
+def test_a_run_without_the_first_metric_still_has_a_legend_entry():
+    a = {"step": np.array([0, 100]), "fid": np.array([50.0, 40.0]), "loss_d": np.ones(2)}
+    c = {"step": np.array([0, 100]), "loss_d": np.zeros(2)}                    # never evaluated: no fid at all
+    fig = cc.compare_figure([("a", a), ("c", c)], ["fid", "loss_d"])
+    assert [d["name"] for d in fig["data"] if d["showlegend"]] == ["a", "c"]
+
+
+def test_samples_of_different_steps_say_so_and_chips_show_the_translated_state(runs_dir):
+    every_10 = disk_run(runs_dir, digits())
+    every_15 = disk_run(runs_dir, digits().replace(snapshot_every=15))
+    at = open_app(PAGE, run=every_10)
+    assert not [w for w in at.warning if "not from the same step" in w.value]   # the default: a common step
+    at.select_slider(key="compare_step").set_value(20).run()
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{every_10[-9:]} · step 20" in captions and f"{every_15[-9:]} · step 15" in captions
+    assert any("not from the same step (15, 20)" in w.value for w in at.warning)
+    zh = open_app(PAGE, lang="zh", run=every_10)
+    assert all(o.endswith("· 已完成") for o in zh.multiselect(key="compare_pick").options)

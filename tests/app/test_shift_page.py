@@ -19,7 +19,8 @@ def _texts(at) -> str:
 def test_opens_with_preview_and_says_what_to_do():
     at = open_app(PAGE)
     assert at.title[0].value == "Distribution shift"
-    assert any("Press Train" in i.value for i in at.info)
+    assert any("Press Start" in i.value for i in at.info)
+    assert at.button(key="btn_shift_start").label == "Start"      # the word every other page uses
     assert len(at.get("image")) >= 20                     # ten source images above their ten shifted copies
     assert not at.button(key="btn_shift_start").disabled and at.button(key="btn_shift_stop").disabled
 
@@ -62,8 +63,8 @@ def test_chinese():
     at.query_params["lang"] = "zh"    # after opening: the Train page's English widget values would not fit zh
     at.session_state["lang"] = "zh"   # what ?lang=zh sets, for a switch_page run without app.py
     at.run()
-    assert at.title[0].value == "分布偏移" and at.button(key="btn_shift_start").label == "开始训练"
-    assert any("按“开始训练”" in i.value for i in at.info)
+    assert at.title[0].value == "分布偏移" and at.button(key="btn_shift_start").label == "开始"
+    assert any("按“开始”" in i.value for i in at.info)
 
 
 def test_figures_from_plain_arrays():

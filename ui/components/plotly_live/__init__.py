@@ -77,12 +77,13 @@ _component = components.declare_component("plotly_live", path=str(served_folder(
 
 
 def live_chart(fig: Any, key: str, config: dict | None = None, *, fit: str | None = None,
-               token: Any = None) -> None:
+               token: Any = None, follow_y: bool = False) -> None:
     """Draw ``fig`` in the in-place chart named ``key``; later calls with the same key update it.
 
     Args:
         fig: a figure dict, a plotly Figure, or a function returning one (called only when needed, see token).
         fit: "square": the chart's height follows its width so x and y units are equally long (2-D planes).
+        follow_y: while the student zooms into a stretch of steps, each y axis spans the data in that stretch.
         token: any hashable naming the figure's content (e.g. the snapshot's step): while it stays the same, the
             figure is neither rebuilt nor re-encoded (the live panels redraw every second; a 2-D view changes
             only every ``snapshot_every`` steps).
@@ -99,7 +100,8 @@ def live_chart(fig: Any, key: str, config: dict | None = None, *, fit: str | Non
         height = int(fig["layout"].get("height") or 400)
         if token is not None:
             cache[key] = (token, spec, height)
-    _component(spec=spec, height=height, config=config or {}, fit=fit, locale=_locale(), key=key, default=None)
+    _component(spec=spec, height=height, config=config or {}, fit=fit, follow_y=follow_y, locale=_locale(), key=key,
+               default=None)
 
 
 def zoom_of(key: str, revision: str) -> tuple[float, float] | None:
