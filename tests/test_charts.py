@@ -56,13 +56,23 @@ def test_plane_and_stage_figures():
     assert kinds[0] == "heatmap" and kinds.count("scatter") == 3            # real, fake, arrows
     arrows = fig["data"][-1]
     assert np.isnan(arrows["x"][2::3]).all()                                 # segments broken by NaN
-    for stage in explain_step(tr, grid=12):
-        go.Figure(charts.stage_figure(stage))
+    stages = explain_step(tr, grid=12)
+    for stage in stages:
+        drawn = charts.stage_figure(stage)
+        go.Figure(drawn)
+        assert drawn["data"] and all(len(d.get("x", d.get("z", []))) for d in drawn["data"]), stage.key
     assert fig["layout"]["yaxis"]["scaleanchor"] == "x"
 
 
-def test_points_figure():
-    go.Figure(charts.points_figure(np.random.default_rng(0).normal(size=(30, 2))))
+def test_points_figure_draws_the_students_points_on_equal_axes():
+    pts = np.random.default_rng(0).normal(size=(30, 2))
+    fig = charts.points_figure(pts, lang="zh")
+    go.Figure(fig)
+    (trace,) = fig["data"]
+    assert trace["mode"] == "markers"
+    assert np.array_equal(trace["x"], pts[:, 0]) and np.array_equal(trace["y"], pts[:, 1])
+    assert trace["name"] != charts.points_figure(pts)["data"][0]["name"]     # the legend speaks the page's language
+    assert fig["layout"]["yaxis"]["scaleanchor"] == "x"                      # a circle stays a circle
 
 
 def test_live_redraws_slow_down_with_many_browsers(monkeypatch):
