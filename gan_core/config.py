@@ -6,6 +6,7 @@ checkpoint. ``validate()`` raises ``ValueError`` naming the key, the bad value a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -33,6 +34,8 @@ MAX_BATCH = 8192
 @dataclass
 class TrainConfig(DictConfig):
     """Every knob of one GAN run. Field names are a public contract (DESIGN.md): never rename them."""
+
+    LIVE_KEYS = LIVE_KEYS  # a class attribute, not a field: what session.update may change
 
     # data
     dataset: str = "ring8"
@@ -168,6 +171,29 @@ def live_change(config: Any, changes: dict[str, Any], live_keys) -> tuple[Any, d
                          f"live knobs: {', '.join(sorted(live_keys))}")
     new = type(config).from_dict({**config.to_dict(), **changes}).validate()
     return new, {k: (getattr(config, k), getattr(new, k)) for k in changes if getattr(config, k) != getattr(new, k)}
+
+
+class LiveKnobs:
+    """Mixin of every session-driven trainer (the protocol in ``gan_core/runtime/protocol.py``): ``live_keys``
+    from its config class, ``apply_changes`` for callers without a session, and ``should_stop`` (never, until a
+    session sets it). A trainer brings ``config`` and ``apply_config``."""
+
+    config: Any
+    apply_config: Callable[[Any], None]
+
+    @property
+    def live_keys(self) -> frozenset[str]:
+        return type(self.config).LIVE_KEYS
+
+    def should_stop(self) -> bool:
+        return False
+
+    def apply_changes(self, **changes: Any) -> dict[str, tuple[Any, Any]]:
+        """Validate live ``changes`` (``live_change``) and apply them now; ``{key: (old, new)}`` of those that
+        changed. Raises ValueError, with nothing applied, for an unknown, frozen or bad key."""
+        new, diff = live_change(self.config, changes, self.live_keys)
+        self.apply_config(new)
+        return diff
 
 
 def coerce(key: str, value: Any) -> Any:

@@ -1,7 +1,11 @@
-"""Where a run computes: ``resolve_device`` (cuda > mps > cpu, or an explicit choice) and the CPU thread count."""
+"""Where a run computes: ``resolve_device`` (cuda > mps > cpu, or an explicit choice), the CPU thread count, and
+what a device can do: its measured FLOP rate and its free memory (``models.check_step_cost`` uses both)."""
 from __future__ import annotations
 
+import functools
+import math
 import os
+import time
 
 import torch
 
@@ -42,3 +46,33 @@ def default_threads(serving: bool = False) -> int:
     """Intra-op threads: all cores headless; one core left to the web server when a UI shares the machine."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, cores - 1) if serving and cores >= 2 else cores
+
+
+@functools.lru_cache(maxsize=8)
+def device_rate(device: str, threads: int) -> float:
+    """Float32 FLOP/s of ``device`` on a matmul the size of a big layer, measured once per process: the best of
+    at least 6 tries in 0.3 s (a busy machine has quiet moments; one try on 2 loaded cores measured 5 to 140
+    GFLOP/s). ``threads`` is part of the key: the CPU's rate follows torch's thread count."""
+    dev = torch.device(device)
+    n = 512 if dev.type == "cpu" else 2048
+    a, b = torch.randn(n, n, device=dev), torch.randn(n, n, device=dev)
+    best, tries, end = math.inf, 0, time.perf_counter() + 0.3
+    while tries < 6 or time.perf_counter() < end and tries < 200:  # the first try warms the kernels up
+        start = time.perf_counter()
+        (a @ b).sum().item()
+        best, tries = min(best, time.perf_counter() - start), tries + 1
+    return 2 * n**3 / best
+
+
+def free_memory(device: torch.device) -> float | None:
+    """Bytes free on ``device`` (CUDA: the driver's count; CPU: the kernel's MemAvailable), None if unknown."""
+    if device.type == "cuda":
+        return float(torch.cuda.mem_get_info(device)[0])
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from gan_core.config import TrainConfig
+from gan_core.device import device_rate, free_memory
 
 
 def activation(name: str, slope: float = 0.2) -> nn.Module:
@@ -242,3 +243,79 @@ def build_discriminator(cfg: TrainConfig, item_shape: tuple[int, ...], num_class
         net.apply(_init_weights)
         return net
     return MLPDiscriminator(cfg, item_shape, num_classes)
+
+
+# ---- what one training step costs (refused before building when too much for the device) -----------------
+MAX_STEP_S = 5.0     # one iteration (d_steps D updates + g_steps G updates), estimated on this device
+MAX_UPDATE_S = 1.0   # one D or one G update: a Stop lands between two of them (Trainer.step)
+MEMORY_SHARE = 0.8   # of the device's free memory one run may plan to use
+EFFICIENCY = 0.5     # a training step reaches about half the rate of one large matmul: measured 0.35-0.74 on a
+                     # 2-core CPU for MLPs (1024x3 to 2048x4) and DCGANs (width 32 and 64, 28x28)
+
+
+def estimate_cost(cfg: TrainConfig, item_shape: tuple[int, ...], num_classes: int = 0) -> dict[str, float]:
+    """Parameters, FLOPs and bytes of one training iteration, counted on the networks built on the ``meta``
+    device (no memory, no weights: about 10 ms even for the largest allowed widths).
+
+    Returns: ``params`` (G + D), ``flops`` (one iteration, forward and backward), ``update_flops`` (the larger
+    of one D update and one G update), ``bytes`` (weights, gradients, Adam state, an EMA copy and the
+    activations one update keeps for its backward pass, float32).
+    """
+    with torch.device("meta"):
+        g, d = build_generator(cfg, item_shape, num_classes), build_discriminator(cfg, item_shape, num_classes)
+    side = item_shape[-1] if len(item_shape) == 3 else 1
+    g_flops, g_act = _net_cost(g, _dcgan_plan(side)[0] ** 2 if cfg.model == "dcgan" else 1)
+    d_flops, d_act = _net_cost(d, side * side)
+    b = cfg.batch_size
+    # D update: G forward (no graph), D forward and backward (~2x forward) on real + fake; GP: one more pass
+    # with a double backward on the interpolates. G update: G and D forward, backward through both.
+    d_update = b * (g_flops + 3 * d_flops * 2 + (4 * d_flops if cfg.loss == "wgan_gp" and cfg.gp_weight > 0 else 0))
+    g_update = b * 3 * (g_flops + d_flops)
+    n_g, n_d = (sum(p.numel() for p in net.parameters()) for net in (g, d))
+    weights = 4 * (n_g + n_d) + (n_g if cfg.ema > 0 else 0)       # + gradients, two Adam moments; EMA copy
+    activations = 2 * b * (2 * d_act + g_act)                      # kept for backward, and their gradients
+    return {"params": float(n_g + n_d), "flops": cfg.d_steps * d_update + cfg.g_steps * g_update,
+            "update_flops": max(d_update, g_update), "bytes": 4.0 * (weights + activations)}
+
+
+def _net_cost(net: nn.Module, pixels: int) -> tuple[float, float]:
+    """(FLOPs, activation values) of one item's forward pass: its layers in order (the networks above are
+    sequences), ``pixels`` the spatial size the first convolution sees (halved per side by a strided conv,
+    doubled by a transposed one)."""
+    flops = values = 0.0
+    for m in net.modules():
+        if isinstance(m, nn.Linear):
+            flops, values = flops + 2 * m.in_features * m.out_features, values + m.out_features
+        elif isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            taps = m.in_channels * m.out_channels // m.groups * math.prod(m.kernel_size)
+            scale = m.stride[0] * m.stride[1]
+            in_pixels, pixels = pixels, pixels // scale if isinstance(m, nn.Conv2d) else pixels * scale
+            # a conv does its taps once per output pixel; a transposed conv once per input pixel
+            flops += 2 * taps * (pixels if isinstance(m, nn.Conv2d) else in_pixels)
+            values += m.out_channels * pixels
+    return flops, values
+
+
+def check_step_cost(cfg: TrainConfig, item_shape: tuple[int, ...], num_classes: int, device: torch.device) -> None:
+    """Raise ValueError naming the knobs when one iteration of ``cfg`` would take more than ``MAX_STEP_S`` (or
+    one update more than ``MAX_UPDATE_S``) on ``device`` or need more than ``MEMORY_SHARE`` of its free memory."""
+    cost = estimate_cost(cfg, item_shape, num_classes)
+    rate = device_rate(str(device), torch.get_num_threads())
+    seconds, update_s = (cost[k] / (EFFICIENCY * rate) for k in ("flops", "update_flops"))
+    free = free_memory(device)
+    too_slow = seconds > MAX_STEP_S or update_s > MAX_UPDATE_S
+    too_big = free is not None and cost["bytes"] > MEMORY_SHARE * free
+    if not (too_slow or too_big):
+        return
+    size = (f"dcgan_width={cfg.dcgan_width}" if cfg.model == "dcgan"
+            else f"g_hidden={cfg.g_hidden}, d_hidden={cfg.d_hidden}")
+    knobs = f"{size}, latent_dim={cfg.latent_dim}, batch_size={cfg.batch_size}"
+    if seconds > MAX_STEP_S:
+        knobs += f", d_steps={cfg.d_steps}, g_steps={cfg.g_steps}"
+    why = (f"one training step would take about {seconds:.3g} s on {device} (at the {rate / 1e9:.0f} GFLOP/s "
+           f"measured here; allowed: {MAX_STEP_S:g} s a step, {MAX_UPDATE_S:g} s a D or G update)") if too_slow \
+        else ""
+    if too_big:
+        need = f"need about {cost['bytes'] / 2**30:.1f} GB of memory ({free / 2**30:.1f} GB free on {device})"
+        why = f"{why} and {need}" if why else need
+    raise ValueError(f"this model is too large for this machine: {why}; make these smaller: {knobs}")

@@ -12,11 +12,11 @@ import torch
 from torch import nn
 
 from gan_core import losses
-from gan_core.config import LIVE_KEYS, TrainConfig, live_change
+from gan_core.config import LiveKnobs, TrainConfig
 from gan_core.data.builtin import load_dataset
 from gan_core.data.dataset import Batcher, Dataset
 from gan_core.device import resolve_device
-from gan_core.models import build_discriminator, build_generator, match_layer_positions, standardise
+from gan_core.models import build_discriminator, build_generator, check_step_cost, match_layer_positions, standardise
 
 METRIC_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "lr_d", "lr_g")
 
@@ -43,8 +43,11 @@ def _kernel(name: str, device: torch.device | None) -> dict:
     return {"foreach": True}
 
 
-class Trainer:
-    """A GAN with its data, optimisers and fixed noise; ``step()`` runs ``d_steps`` D and ``g_steps`` G updates."""
+class Trainer(LiveKnobs):
+    """A GAN with its data, optimisers and fixed noise; ``step()`` runs ``d_steps`` D and ``g_steps`` G updates.
+
+    Raises ValueError, before building any network, for a model whose step would take longer than a few seconds
+    on its device or not fit its memory (``models.check_step_cost``)."""
 
     def __init__(self, cfg: TrainConfig, data: Dataset | None = None, device: torch.device | str | None = None):
         self.config = cfg.validate()
@@ -55,8 +58,9 @@ class Trainer:
         self.num_classes = data.num_classes if cfg.conditional else 0
         if cfg.conditional and not data.num_classes:
             raise ValueError(f"conditional=true needs a labelled dataset; dataset={cfg.dataset!r} has no labels")
-        torch.manual_seed(cfg.seed)
         shape = data.item_shape
+        check_step_cost(cfg, shape, self.num_classes, self.device)
+        torch.manual_seed(cfg.seed)
         self.generator = build_generator(cfg, shape, self.num_classes).to(self.device)
         self.discriminator = build_discriminator(cfg, shape, self.num_classes).to(self.device)
         if data.kind == "points":
@@ -148,7 +152,8 @@ class Trainer:
     def step(self, part: str = "both", *, sync: bool = True) -> dict[str, float]:
         """One iteration: ``d_steps`` D updates then ``g_steps`` G updates (``part`` = both, d or g).
 
-        Returns the metrics as floats when ``sync`` (one host sync); ``{}`` otherwise, to keep a GPU busy.
+        Returns the metrics as floats when ``sync`` (one host sync); ``{}`` otherwise, to keep a GPU busy. When
+        ``should_stop()`` turns true between two updates, returns ``{}`` at once and the step does not count.
         """
         if part not in ("both", "d", "g"):
             raise ValueError(f"part={part!r} is not allowed; choose one of: both, d, g")
@@ -158,6 +163,8 @@ class Trainer:
         fake = fake_y = None
         if part in ("both", "d"):
             for _ in range(cfg.d_steps):
+                if self.should_stop():
+                    return {}
                 if reuse:
                     # the classic loop's saving: G's forward serves D's step (detached) and G's step (with graph)
                     z, fake_y = self.noise(self.batcher.batch_size)
@@ -165,6 +172,8 @@ class Trainer:
                 out.update(self.d_update(fake, fake_y))
         if part in ("both", "g"):
             for i in range(cfg.g_steps):
+                if self.should_stop():
+                    return {}
                 out.update(self.g_update(fake if reuse and i == 0 else None, fake_y))
         self.step_count += 1
         if self.step_count % 1000 == 0 and cfg.lr_decay != 1.0:
@@ -189,12 +198,9 @@ class Trainer:
         return torch.nn.utils.clip_grad_norm_(net.parameters(), math.inf, foreach=True)
 
     # ---- live changes -----------------------------------------------------------------------
-    def apply_changes(self, **changes) -> dict:
-        """Apply live hyperparameter changes at a step boundary; return ``{key: (old, new)}``.
-
-        Raises ValueError for an unknown key, a bad value, or a knob that needs new models.
-        """
-        new, diff = live_change(self.config, changes, LIVE_KEYS)
+    def apply_config(self, new: TrainConfig) -> None:
+        """Make ``new`` (validated, differing from ``config`` only in ``LIVE_KEYS``) this trainer's config, at a
+        step boundary: every live knob moves to where the step reads it. ``apply_changes`` validates first."""
         self.config = new
         for opt, name in ((self.opt_d, new.optimizer_d), (self.opt_g, new.optimizer_g)):
             for group in opt.param_groups:
@@ -215,9 +221,9 @@ class Trainer:
         self.images_per_step = new.batch_size * (new.d_steps + new.g_steps)
         self._set_ema(new.ema)
         self._set_lr()
-        return diff
 
     def _set_lr(self) -> None:
+        """The one place a learning rate reaches the optimisers: the config's, decayed every 1000 steps."""
         decay = self.config.lr_decay ** (self.step_count // 1000)
         for opt, lr in ((self.opt_d, self.config.lr_d), (self.opt_g, self.config.lr_g)):
             for group in opt.param_groups:
@@ -271,7 +277,7 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         """Restore a checkpoint, with the live settings it was saved with (changes made while it trained)."""
         saved = state.get("config") or {}
-        live = {k: v for k, v in saved.items() if k in LIVE_KEYS and v != getattr(self.config, k, v)}
+        live = {k: v for k, v in saved.items() if k in self.live_keys and v != getattr(self.config, k, v)}
         if live:
             self.apply_changes(**live)
         self.generator.load_state_dict(state["generator"])

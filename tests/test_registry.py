@@ -1,6 +1,7 @@
 import threading
 import time
 
+import pytest
 from waiting import wait_for
 
 from gan_core.config import TrainConfig
@@ -130,3 +131,120 @@ def test_a_diverging_and_a_failing_run_leave_a_healthy_one_training(runs_dir, mo
     assert wait_for(lambda: healthy.snapshot().step > before + 20) and healthy.snapshot().state == "running"
     reg.stop_all()
     assert healthy.snapshot().state == "stopped" and bad.snapshot().state == "diverged"
+
+
+# ---- nothing one browser does or leaves behind holds the class ------------------------------------------------
+def test_a_paused_run_gives_its_slot_away_and_queues_to_resume(runs_dir):
+    """The default cap on 2 cores is one run: Start, Pause, leave used to block every other student for ever."""
+    reg = RunRegistry(max_running=1)
+    a = reg.create(cfg(), owner="student-a").start()
+    assert wait_for(lambda: a.snapshot().state == "running")
+    a.pause()
+    assert wait_for(lambda: a.snapshot().state == "paused")
+    b = reg.create(cfg(), owner="student-b").start()
+    assert wait_for(lambda: b.snapshot().state == "running" and b.snapshot().step > 3)
+    a.resume()   # the slot is b's now: a waits behind it, and does not train meanwhile
+    assert wait_for(lambda: a.snapshot().state == "queued" and a.snapshot().queue_position == 1)
+    frozen = a.snapshot().step
+    b.pause()
+    assert wait_for(lambda: a.snapshot().state == "running" and a.snapshot().step > frozen)
+    assert wait_for(lambda: b.snapshot().state == "paused") and reg.gate.holders() == 1
+    # an idle pause (the owner left) frees the slot too
+    assert reg.pause_idle(now=a.last_seen + reg.idle_pause_s + 1) == [a.run_id]
+    assert wait_for(lambda: a.snapshot().state == "paused" and reg.gate.holders() == 0)
+    b.resume()
+    assert wait_for(lambda: b.snapshot().state == "running")
+    a.resume()
+    assert wait_for(lambda: a.snapshot().state == "queued")
+    a.stop()     # leaves the queue at once
+    assert a.snapshot().state == "stopped" and b.snapshot().state == "running"
+    reg.stop_all()
+
+
+def test_many_resume_presses_at_once_make_one_session(runs_dir, monkeypatch):
+    """Six browsers pressing Resume on one run at once made two sessions, one of them an orphan nobody could stop;
+    the check and the insertion are one step now."""
+    from gan_core.runtime import store
+
+    reg = RunRegistry(max_running=1)
+    done = reg.create(cfg(max_steps=5)).start()
+    assert done.wait(30) and done.snapshot().state == "finished"
+    opened = store.RunStore
+
+    def slow_store(*a, **k):   # a session takes a while to open its run folder: the window of the race
+        time.sleep(0.05)
+        return opened(*a, **k)
+
+    monkeypatch.setattr(store, "RunStore", slow_store)
+    barrier, made, refused = threading.Barrier(6), [], []
+
+    def press(i):
+        barrier.wait()
+        try:
+            made.append(reg.resume(done.run_id, owner=f"browser-{i}"))
+        except ValueError as exc:
+            refused.append(str(exc))
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(made) == 1 and len(refused) == 5 and all("still live" in m for m in refused)
+    assert reg.get(done.run_id) is made[0]
+    made[0].start()
+    other = reg.create(cfg()).start()      # the cap is one: the new run waits for the resumed one
+    assert wait_for(lambda: made[0].snapshot().state == "running" and other.snapshot().state == "queued")
+    assert reg.gate.holders() == 1
+    made[0].stop()
+    assert wait_for(lambda: other.snapshot().state == "running") and reg.gate.holders() == 1
+    reg.stop_all()
+
+
+def test_one_browser_may_keep_only_a_few_unfinished_runs(runs_dir):
+    reg = RunRegistry(max_running=1, per_owner=2)
+    lesson = RunRegistry(root=runs_dir / "_lessons" / "shift", share_slots_with=reg)   # counted together
+    first = reg.create(cfg(), owner="a")
+    lesson.create(cfg(), owner="a")
+    with pytest.raises(ValueError, match=r"already has 2 runs that have not ended.*at most 2 per browser"):
+        reg.create(cfg(), owner="a")
+    with pytest.raises(ValueError, match="at most 2 per browser"):
+        lesson.create(cfg(), owner="a")
+    folders = len(list(runs_dir.iterdir()))
+    reg.create(cfg(), owner="b")       # another browser, and the command line, are not held back by a's runs
+    reg.create(cfg())
+    assert len(list(runs_dir.iterdir())) == folders + 2
+    first.stop()                       # an ended run no longer counts
+    reg.create(cfg(), owner="a")
+    reg.stop_all()
+    lesson.stop_all()
+
+
+def test_ended_runs_close_their_files_and_leave_the_registry(runs_dir):
+    """About 300 runs (30 students x 10) used to exhaust 1,024 descriptors: every run kept its database, -wal and
+    -shm open, and its trainer in memory, for the life of the server."""
+    import os
+
+    from gan_core.runtime import store
+
+    def open_files():
+        return len(os.listdir("/proc/self/fd"))
+
+    reg = RunRegistry(max_running=2, per_owner=1)
+    warm = reg.create(cfg(max_steps=3), owner="warm-up").start()
+    assert warm.wait(30)
+    before = open_files()
+    ids = []
+    for i in range(24):
+        s = reg.create(cfg(max_steps=3, snapshot_every=1), owner=f"student-{i % 3}").start()
+        assert s.wait(30) and s.snapshot().state == "finished"
+        ids.append(s.run_id)
+    assert open_files() - before <= 2
+    # each owner's newest ended run stays for the pages; the others left (and their trainers with them) at the
+    # next create, or within 30 s (the reaper) ...
+    assert len(reg.sessions()) <= 1 + 3 + 1
+    reg.prune()
+    assert {s.run_id for s in reg.sessions()} == {warm.run_id, *ids[-3:]}
+    # ... and their run folders still show them
+    assert all(store.read_status(runs_dir / run_id)["status"] == "finished" for run_id in ids)
+    reg.stop_all()

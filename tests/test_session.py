@@ -194,3 +194,66 @@ def test_out_of_memory_names_the_batch_size(runs_dir, monkeypatch):
     monkeypatch.setattr(s.trainer, "step", too_big)
     assert wait_for(lambda: s.snapshot().state == "failed")
     assert "batch_size=64" in s.snapshot().error and "batch_size=32" in s.snapshot().hint
+
+
+# ---- a Stop lands inside a step; a step too large for the device is refused before anything is built -------
+BIG = dict(g_hidden=[4096] * 8, d_hidden=[4096] * 8, latent_dim=1024, batch_size=1024, d_steps=100, device="cpu")
+
+
+def test_stop_lands_between_two_updates_of_a_long_step(runs_dir):
+    """d_steps=100: Stop used to wait for the whole iteration (a minute on a large model); now it waits for one
+    D update at most, whatever a step costs."""
+    s = TrainingSession(cfg(d_steps=100)).start()
+    assert wait_for(lambda: s.snapshot().step >= 1)
+    updates, after_stop = [], []
+    with s.between_steps() as trainer:
+        original = trainer.d_update
+
+        def d_update(*a, **k):
+            updates.append(1)
+            if len(updates) == 10:
+                s.stop(wait=False)     # a student presses Stop while the step is in its 10th D update
+            elif s.stop_requested:
+                after_stop.append(1)
+            return original(*a, **k)
+
+        trainer.d_update = d_update
+    assert s.wait(30) and s.snapshot().state == "stopped"
+    assert after_stop == []            # not one more D update after the Stop
+    assert store.read_status(s.run_dir)["status"] == "stopped"
+    assert (s.run_dir / "checkpoints" / "latest.pt").exists()
+
+
+def test_a_model_too_large_for_the_device_is_refused_before_it_is_built(runs_dir, monkeypatch):
+    import gan_core.trainer as trainer_module
+    from gan_core.models import estimate_cost
+    from gan_core.runtime.registry import RunRegistry
+    from gan_core.trainer import Trainer
+
+    def never(*a, **k):
+        raise AssertionError("the networks were built")
+
+    monkeypatch.setattr(trainer_module, "build_generator", never)
+    big = cfg(**BIG)
+    with pytest.raises(ValueError, match=r"too large.*g_hidden=\[4096.*batch_size=1024, d_steps=100"):
+        Trainer(big)
+    with pytest.raises(ValueError, match="one training step would take about"):
+        TrainingSession(big)
+    reg = RunRegistry(max_running=1)
+    with pytest.raises(ValueError, match="too large for this machine"):
+        reg.create(big, owner="student")
+    assert list(runs_dir.iterdir()) == [] and reg.sessions() == []   # no run folder, no session left behind
+    # the estimate counts the networks exactly (weights and biases): z 1024 -> 8 x 4096 -> 2 and 2 -> 8 x 4096 -> 1
+    w = 4096
+    g = (1024 * w + w) + 7 * (w * w + w) + (w * 2 + 2)
+    d = (2 * w + w) + 7 * (w * w + w) + (w + 1 + 1)   # + 1: the minibatch-std feature ring8 uses
+    assert estimate_cost(big, (2,))["params"] == g + d
+
+
+def test_every_preset_and_every_data_set_default_fits(runs_dir):
+    from gan_core.config import DATASETS, list_presets, load_preset
+
+    configs = {name: load_preset(name) for name in list_presets()}
+    configs.update({d: TrainConfig.for_dataset(d) for d in DATASETS if d not in ("folder", "points")})
+    for name, config in configs.items():
+        TrainingSession(config.replace(device="cpu"), run_dir=runs_dir / name).stop()   # the session's check

@@ -52,9 +52,13 @@ def run_buttons(sess, config, config_error: str | None) -> None:
         if config is None:
             st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
         else:
-            new = state.start_run(config)
-            st.session_state["flash"] = ("success", t("train.started", run=new.run_id))
-            state.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
+            try:   # a model too large for this machine, or this browser's cap on unfinished runs
+                new = state.start_run(config)
+            except ValueError as exc:
+                st.session_state["flash"] = ("error", t("err.generic", msg=exc))
+            else:
+                st.session_state["flash"] = ("success", t("train.started", run=new.run_id))
+                state.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
         st.rerun()
     can = mine and active
     if cols[1].button(t("train.pause"), disabled=not (can and snap.state != "paused"), width="stretch",
@@ -79,10 +83,13 @@ def run_buttons(sess, config, config_error: str | None) -> None:
         if target is None and config is None:
             st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
         else:
-            if target is None:
-                target = state.registry().create(config, owner=state.browser_id())
-                state.select_run(target.run_id)
-            target.step(int(n), part or "both")
+            try:
+                if target is None:
+                    target = state.registry().create(config, owner=state.browser_id())
+                    state.select_run(target.run_id)
+                target.step(int(n), part or "both")
+            except ValueError as exc:
+                st.session_state["flash"] = ("error", t("err.generic", msg=exc))
         st.rerun()
 
 

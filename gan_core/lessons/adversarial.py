@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from gan_core.attacks import fgsm, pgd
 from gan_core.checks import DictConfig, choice, float_range, int_range, run_keys
 from gan_core.classifiers import KINDS, build_classifier, evaluate_accuracy, load_split
-from gan_core.config import live_change
+from gan_core.config import LiveKnobs
 from gan_core.device import resolve_device
 
 METHODS = ("pgd", "fgsm_rs", "standard")
@@ -54,6 +54,8 @@ class AdvTrainConfig(DictConfig):
     snapshot_every: int = 100
     checkpoint_every: int = 1000
 
+    LIVE_KEYS = LIVE_KEYS
+
     def validate(self) -> AdvTrainConfig:
         """Raise ValueError naming the first bad key, its value and what is allowed; return self."""
         choice("method", self.method, METHODS)
@@ -77,7 +79,7 @@ class AdvTrainConfig(DictConfig):
         return self.alpha if self.alpha > 0 else self.eps / 4
 
 
-class AdversarialTrainer:
+class AdversarialTrainer(LiveKnobs):
     """One classifier, one optimiser and a minibatch stream; ``step()`` is one synchronous update.
 
     Attributes: ``config``, ``model``, ``optimizer``, ``device``, ``step_count``, ``images_per_step``,
@@ -140,6 +142,8 @@ class AdversarialTrainer:
             raise ValueError(f"part={part!r} is not allowed; choose one of: both, d, g")
         xb, yb = self.next_batch()
         x_in = self.adversarial_batch(xb, yb)
+        if self.should_stop():   # the attack is most of a step: a Stop that came meanwhile skips the update
+            return {}
         self.model.train()
         logits = self.model(x_in)
         loss = F.cross_entropy(logits, yb)
@@ -168,12 +172,9 @@ class AdversarialTrainer:
         return {"clean_acc": clean, "pgd_acc": evaluate_accuracy(self.model, x_adv, self.eval_y)}
 
     # ---- live changes and state -----------------------------------------------------------------------
-    def apply_changes(self, **changes: Any) -> dict[str, tuple[Any, Any]]:
-        """Apply live changes at a step boundary; return ``{key: (old, new)}`` for the values that changed.
-
-        Raises ValueError for an unknown key, a bad value, or a knob that needs a new model or data.
-        """
-        new, diff = live_change(self.config, changes, LIVE_KEYS)
+    def apply_config(self, new: AdvTrainConfig) -> None:
+        """Make ``new`` (validated, differing only in ``LIVE_KEYS``) the config, at a step boundary; the batch
+        size, eps, alpha, attack steps and method are read from it by the next step."""
         self.config = new
         for group in self.optimizer.param_groups:
             group["lr"] = new.lr
@@ -182,7 +183,6 @@ class AdversarialTrainer:
             else:
                 group["momentum"] = new.momentum
         self.images_per_step = new.batch_size
-        return diff
 
     def view(self) -> None:
         """No picture yet for classifier runs (the session keeps its last view)."""

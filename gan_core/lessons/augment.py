@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from gan_core.checks import DictConfig, choice, float_range, int_range, run_keys
 from gan_core.classifiers import KINDS, build_classifier, evaluate_accuracy, load_split, to_unit
-from gan_core.config import TrainConfig, live_change
+from gan_core.config import LiveKnobs, TrainConfig
 from gan_core.data.builtin import CLASS_NAMES
 from gan_core.data.dataset import Batcher, Dataset
 from gan_core.device import resolve_device
@@ -109,7 +109,7 @@ def gan_config(dataset: str, n_items: int, seed: int, device: str) -> TrainConfi
     return base.replace(conditional=True, seed=seed, device=device, batch_size=max(2, min(base.batch_size, n_items)))
 
 
-class AugmentTrainer:
+class AugmentTrainer(LiveKnobs):
     """Runs the experiment one unit at a time: a GAN iteration, or one update of every classifier arm.
 
     ``phase`` is ``gan``, ``classify`` or ``done``; ``results`` holds one dict per finished seed
@@ -147,6 +147,7 @@ class AugmentTrainer:
         from gan_core.trainer import Trainer
 
         self.gan = Trainer(gan_config(cfg.dataset, len(idx), seed, cfg.device), data=subset, device=self.device)
+        self.gan.should_stop = lambda: self.should_stop()   # the session's Stop reaches inside a GAN step
         self.phase, self.phase_step, self.phase_start = "gan", 0, time.perf_counter()
 
     def _phase_over(self, steps: int, seconds: float) -> bool:
@@ -188,11 +189,13 @@ class AugmentTrainer:
             self.step_count += 1
             return {}
         cfg = self.config
-        self.step_count += 1
-        self.phase_step += 1
         out: dict[str, float] = {"round": float(self.round)}
         if self.phase == "gan":
             metrics = self.gan.step(sync=sync)
+            if self.should_stop():   # the GAN step returned early: this step does not count
+                return {}
+            self.step_count += 1
+            self.phase_step += 1
             out.update({k: v for k, v in metrics.items() if k in ("loss_d", "loss_g", "d_real", "d_fake")})
             if self._phase_over(cfg.gan_steps, cfg.gan_seconds):
                 self._start_classifiers()
@@ -206,12 +209,16 @@ class AugmentTrainer:
                    "duplicated": (torch.cat([xb, xd]), torch.cat([yb, yd]))}
         losses = {}
         for arm, (bx, by) in batches.items():
+            if self.should_stop():
+                return {}
             model = self.models[arm].train()
             loss = F.cross_entropy(model(bx), by)
             self.opts[arm].zero_grad(set_to_none=True)
             loss.backward()
             self.opts[arm].step()
             losses[f"loss_{arm}"] = loss.detach()
+        self.step_count += 1
+        self.phase_step += 1
         if sync:
             out.update(dict(zip(losses, torch.stack(list(losses.values())).tolist(), strict=True)))
         if self.phase_step % cfg.eval_every == 0:
@@ -258,9 +265,9 @@ class AugmentTrainer:
         return View("images", self.step_count, self.samples_png(),
                     extras={"phase": self.phase, "round": self.round, "summary": self.summary()})
 
-    def apply_changes(self, **changes: Any) -> dict[str, tuple[Any, Any]]:
-        self.config, diff = live_change(self.config, changes, LIVE_KEYS)
-        return diff
+    def apply_config(self, new: AugmentConfig) -> None:
+        """Make ``new`` the config (its live knobs are the session's: budgets and how often it reports)."""
+        self.config = new
 
     def state_dict(self) -> dict[str, Any]:
         """Config, progress and finished results (the models of a seed in progress are not kept)."""

@@ -23,7 +23,7 @@ from torch import nn
 
 from gan_core.checks import DictConfig, choice, float_range, int_range, run_keys
 from gan_core.classifiers import KINDS, build_classifier, evaluate_accuracy
-from gan_core.config import live_change
+from gan_core.config import LiveKnobs
 from gan_core.data.dataset import Batcher
 from gan_core.device import resolve_device
 from gan_core.lessons.shift import (
@@ -126,7 +126,7 @@ class ShiftView:
     source_like_p: np.ndarray | None = None
 
 
-class DANNTrainer:
+class DANNTrainer(LiveKnobs):
     """Source-only classifier, DANN and domain discriminator trained in lockstep on the same batches."""
 
     def __init__(self, config: ShiftConfig, device: torch.device | str | None = None, data: Any = None):
@@ -184,11 +184,15 @@ class DANNTrainer:
             net.train()
         so_loss = F.cross_entropy(self.source_only(xs), ys)
         self._update("source_only", so_loss)
+        if self.should_stop():   # between the three networks' updates: a Stop lands within one of them
+            return {}
         h = self.dann.features(torch.cat([xs, xt]))                    # (2B, F)
         cls_loss = F.cross_entropy(self.dann.classifier.head(h[:b]), ys)
         d_logits = self.dann.domain_logits(h, lam)
         domain_loss = F.binary_cross_entropy_with_logits(d_logits, domain)
         self._update("dann", cls_loss + domain_loss)
+        if self.should_stop():
+            return {}
         critic_loss = F.cross_entropy(self.critic(torch.cat([xs, xt])), domain.long())
         self._update("critic", critic_loss)
         self.step_count += 1
@@ -271,16 +275,14 @@ class DANNTrainer:
                          thumbnails(xt[bottom.to(xt.device)]), pt[bottom].numpy())
 
     # ---- live changes and state -----------------------------------------------------------------
-    def apply_changes(self, **changes: Any) -> dict[str, tuple[Any, Any]]:
-        """Apply live knobs at a step boundary; ``{key: (old, new)}``. ValueError for a frozen or bad key."""
-        new, diff = live_change(self.config, changes, LIVE_KEYS)
+    def apply_config(self, new: ShiftConfig) -> None:
+        """Make ``new`` (validated, differing only in ``LIVE_KEYS``) the config, at a step boundary."""
         self.config = new
         for opt in self.opts.values():
             for group in opt.param_groups:
                 group["lr"] = new.lr
         self.source.batch_size = self.target.batch_size = new.batch_size
         self.images_per_step = 2 * new.batch_size
-        return diff
 
     def state_dict(self) -> dict[str, Any]:
         state = {"config": self.config.to_dict(), "step": self.step_count}

@@ -5,6 +5,7 @@ import atexit
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,34 +31,51 @@ def default_cap() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
 
 
+def default_per_owner() -> int:
+    """How many unfinished runs (training, queued, paused) one browser may have: ``$GAN_MAX_RUNS_PER_BROWSER`` if
+    set, else 3."""
+    value = os.environ.get("GAN_MAX_RUNS_PER_BROWSER", "3")
+    if not value.isdigit() or not 1 <= int(value) <= 1000:
+        raise ValueError(f"GAN_MAX_RUNS_PER_BROWSER={value!r} is not allowed; give an integer from 1 to 1000")
+    return int(value)
+
+
 class _Gate:
-    """A fair slot gate: sessions past the cap wait in order and see their queue position."""
+    """A fair slot gate: sessions past the cap wait in order and see their queue position. It counts sessions,
+    not run ids, and a session holds a slot only while it trains (``TrainingSession`` gives it up on a pause)."""
 
     def __init__(self, cap: int):
         self.cap = cap
         self._cond = threading.Condition()
-        self._holders: set[str] = set()
+        self._holders: set[TrainingSession] = set()
         self._waiting: list[TrainingSession] = []
 
-    def acquire(self, session: TrainingSession) -> bool:
+    def acquire(self, session: TrainingSession, give_up: Callable[[], bool]) -> bool:
         with self._cond:
+            if session in self._holders:
+                return True
             self._waiting.append(session)
             try:
                 while len(self._holders) >= self.cap or self._waiting[0] is not session:
                     self._positions()
-                    self._cond.wait(0.5)
-                    if session.stop_requested:
+                    self._cond.wait(0.2)
+                    if give_up():
                         return False
-                self._holders.add(session.run_id)
+                self._holders.add(session)
                 return True
             finally:
                 self._waiting.remove(session)
                 self._positions()
+                self._cond.notify_all()  # the next in line may be first now
 
     def release(self, session: TrainingSession) -> None:
         with self._cond:
-            self._holders.discard(session.run_id)
+            self._holders.discard(session)
             self._cond.notify_all()
+
+    def holders(self) -> int:
+        with self._cond:
+            return len(self._holders)
 
     def _positions(self) -> None:
         for i, waiting in enumerate(self._waiting):
@@ -65,13 +83,27 @@ class _Gate:
 
 
 class RunRegistry:
-    """All sessions of this process; thread-safe. A Streamlit app keeps one in ``st.cache_resource``."""
+    """All sessions of this process; thread-safe. A Streamlit app keeps one in ``st.cache_resource``.
+
+    Limits, so nothing one browser does or leaves behind holds the class: at most ``max_running`` runs train at
+    once (paused runs hold no slot), at most ``per_owner`` unfinished runs per browser (counted over every
+    registry that shares the slots), one live session per run id, and an ended run leaves the registry (its
+    trainer with it) once its owner has a newer ended one or more than ``KEEP_ENDED`` ended runs are held: its
+    run folder on disk still shows it.
+    """
+
+    KEEP_ENDED = 16
 
     def __init__(self, max_running: int | None = None, root: Path | str | None = None,
-                 share_slots_with: RunRegistry | None = None):
-        """``share_slots_with``: another registry whose cap and queue this one's runs share (lesson runs)."""
+                 share_slots_with: RunRegistry | None = None, per_owner: int | None = None):
+        """``share_slots_with``: another registry whose cap, queue and per-browser count this one's runs share
+        (lesson runs)."""
         self.root = Path(root) if root else runs_root()
-        self.gate = share_slots_with.gate if share_slots_with else _Gate(max_running or default_cap())
+        family = share_slots_with._family if share_slots_with else _Family(_Gate(max_running or default_cap()),
+                                                                            per_owner or default_per_owner())
+        self._family = family
+        family.members.append(self)
+        self.gate = family.gate
         self._sessions: dict[str, TrainingSession] = {}
         self._lock = threading.Lock()
         self.idle_pause_s = float(os.environ.get("GAN_IDLE_PAUSE_S", 15 * 60))
@@ -84,31 +116,75 @@ class RunRegistry:
     def max_running(self) -> int:
         return self.gate.cap
 
+    @property
+    def per_owner(self) -> int:
+        return self._family.per_owner
+
     def create(self, config: Any, owner: str = "", **kwargs: Any) -> TrainingSession:
-        """A new (not yet started) session under this registry's runs folder."""
-        config.validate()
-        run_dir = store.new_run_dir(getattr(config, "dataset", "run"), self.root)
-        session = TrainingSession(config, run_dir=run_dir, owner=owner, gate=self.gate, **kwargs)
-        with self._lock:
-            self._sessions[session.run_id] = session
+        """A new (not yet started) session under this registry's runs folder.
+
+        Raises ValueError for a bad config, for a GAN whose step is too large for this device, and when
+        ``owner`` already has ``per_owner`` unfinished runs; no run folder is left behind then.
+        """
+        with self._family.lock:
+            self._check_owner(owner)
+            run_dir = store.new_run_dir(config.dataset, self.root)
+            try:
+                session = TrainingSession(config, run_dir=run_dir, owner=owner, gate=self.gate, **kwargs)
+            except ValueError:
+                run_dir.rmdir()  # the session refused the config before writing anything
+                raise
+            self._insert(session)
         return session
 
     def resume(self, run_id: str, owner: str = "", **kwargs: Any) -> TrainingSession:
-        """Continue a run from disk (its last checkpoint) in a new session with the same folder."""
+        """Continue a run from disk (its last checkpoint) in a new session with the same folder.
+
+        The check that the run is not live and the insertion of its new session happen under one lock: many
+        browsers pressing Resume at once make one session, the others get ValueError.
+        """
         from gan_core.config import TrainConfig
 
         run_dir = store.safe_run_dir(run_id, self.root)
-        with self._lock:
-            live = self._sessions.get(run_id)
+        with self._family.lock:
+            live = self.get(run_id)
             if live is not None and live.snapshot().state not in ENDED:
                 raise ValueError(f"run {run_id!r} is still live; pause or stop it first")
-        if not (run_dir / "checkpoints" / "latest.pt").exists():
-            raise ValueError(f"run {run_id!r} has no checkpoint to resume from")
-        config = TrainConfig.from_json((run_dir / "config.json").read_text(encoding="utf-8"))
-        session = TrainingSession(config, run_dir=run_dir, owner=owner, gate=self.gate, resume=True, **kwargs)
-        with self._lock:
-            self._sessions[run_id] = session
+            if not (run_dir / "checkpoints" / "latest.pt").exists():
+                raise ValueError(f"run {run_id!r} has no checkpoint to resume from")
+            self._check_owner(owner)
+            config = TrainConfig.from_json((run_dir / "config.json").read_text(encoding="utf-8"))
+            session = TrainingSession(config, run_dir=run_dir, owner=owner, gate=self.gate, resume=True, **kwargs)
+            self._insert(session)
         return session
+
+    def _check_owner(self, owner: str) -> None:
+        """ValueError when ``owner`` (a browser; "" is the command line, never capped) has too many runs."""
+        if not owner:
+            return
+        mine = [s.run_id for r in self._family.members for s in r.sessions()
+                if s.owner == owner and s.snapshot().state not in ENDED]
+        if len(mine) >= self.per_owner:
+            raise ValueError(f"this browser already has {len(mine)} runs that have not ended ({', '.join(mine)}); "
+                             f"allowed: at most {self.per_owner} per browser: stop one of them first")
+
+    def _insert(self, session: TrainingSession) -> None:
+        with self._lock:
+            self._sessions.pop(session.run_id, None)  # a resumed run moves to the end: the newest
+            self._sessions[session.run_id] = session
+        self.prune()
+
+    def prune(self) -> list[str]:
+        """Drop ended sessions (and their trainers) but each owner's newest and the ``KEEP_ENDED`` newest; their
+        run folders still show them. Returns the run ids dropped."""
+        with self._lock:
+            ended = [s for s in self._sessions.values() if s.snapshot().state in ENDED]
+            newest = {s.owner: s for s in ended}   # insertion order: the last one of each owner wins
+            keep = {id(s) for s in newest.values()} & {id(s) for s in ended[-self.KEEP_ENDED:]}
+            dropped = [s.run_id for s in ended if id(s) not in keep]
+            for run_id in dropped:
+                del self._sessions[run_id]
+        return dropped
 
     def get(self, run_id: str) -> TrainingSession | None:
         with self._lock:
@@ -135,6 +211,7 @@ class RunRegistry:
     def _reap_loop(self) -> None:
         while not self._closed.wait(min(30.0, max(1.0, self.idle_pause_s / 4))):
             self.pause_idle()
+            self.prune()
 
     def stop_all(self, timeout: float = 10.0) -> None:
         """Stop every session and join its thread (called at interpreter exit)."""
@@ -144,3 +221,12 @@ class RunRegistry:
             s.stop(wait=False)
         for s in sessions:
             s.wait(timeout)
+
+
+class _Family:
+    """What registries sharing slots share: the gate, the per-browser cap, the lock that admits runs."""
+
+    def __init__(self, gate: _Gate, per_owner: int):
+        self.gate, self.per_owner = gate, per_owner
+        self.lock = threading.RLock()
+        self.members: list[RunRegistry] = []

@@ -1,39 +1,72 @@
 """TrainingSession: one background thread, a command queue and a state machine around a trainer.
 
-Pages and the command line only send commands (they take effect at the next step boundary) and read
-immutable ``Snapshot`` objects; nothing here ever waits for a training step. The thread never touches a UI.
+Pages and the command line only send commands (they take effect at the next step boundary; a Stop also between
+two updates inside a step) and read immutable ``Snapshot`` objects; nothing here ever waits for a training step.
+The thread never touches a UI. What the session needs of its trainer is ``gan_core/runtime/protocol.py``.
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import queue
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from gan_core.config import LIVE_KEYS, TrainConfig, live_change
+from gan_core.config import TrainConfig, live_change
 from gan_core.runtime import store
+from gan_core.runtime.protocol import RunConfig, SessionTrainer, SlotGate, check_trainer
 from gan_core.runtime.series import SeriesBuffer
 from gan_core.runtime.snapshot import ENDED, Snapshot, cpu_copy, divergence_hint
 
 MAX_VIEWS = 120  # snapshot history kept for the scrub slider (older ones thinned)
 
 
+@dataclass
+class _Loop:
+    """What the training loop carries from one pass to the next."""
+
+    t_start: float
+    paused: bool = False
+    pending: int = 0          # iterations a Step asked for; the run pauses after them
+    part: str = "both"        # what those iterations update: both, d or g
+    first: bool = True        # the first iteration always reports: a page shows its first point at once
+    last_flush: float = 0.0
+    rate_t: float = 0.0
+    rate_step: int = 0
+    images_per_second: float = 0.0
+    steps_per_second: float = 0.0
+    written: tuple = ()       # the (state, step) status.json holds
+    ended: bool = False
+
+    @property
+    def idle(self) -> bool:
+        """Paused with no Step left to run: the thread waits for a command and holds no training slot."""
+        return self.paused and self.pending == 0
+
+    @property
+    def state(self) -> str:
+        return "paused" if self.idle else "running"
+
+
 class TrainingSession:
     """A run in a background thread. ``start/pause/resume/step/stop/update`` are safe from any thread."""
 
-    def __init__(self, config: TrainConfig, *, run_dir: Path | str | None = None, owner: str = "",
-                 trainer_factory: Callable[[Any], Any] | None = None, resume: bool = False,
-                 gate: Any = None, evaluator_factory: Callable[[Any], Any] | None = None):
-        self.config = config.validate()
-        self.run_dir = Path(run_dir) if run_dir else store.new_run_dir(getattr(config, "dataset", "run"))
+    def __init__(self, config: RunConfig, *, run_dir: Path | str | None = None, owner: str = "",
+                 trainer_factory: Callable[[Any], SessionTrainer] | None = None, resume: bool = False,
+                 gate: SlotGate | None = None, evaluator_factory: Callable[[Any], Any] | None = None):
+        config.validate()
+        if trainer_factory is None:
+            _check_gan_size(config)  # before anything is written: a refused run leaves no folder
+        self.run_dir = Path(run_dir) if run_dir else store.new_run_dir(config.dataset)
         self.run_id = self.run_dir.name
         self.owner = owner
         self.last_seen = time.time()  # pages call touch() while someone watches; idle owned runs get paused
@@ -43,16 +76,21 @@ class TrainingSession:
         self._evaluator_factory = evaluator_factory
         self._resume = resume
         self._gate = gate
+        self._holding = False  # holds one of the gate's training slots (only while it trains, never paused)
         self._commands: queue.Queue = queue.Queue()
+        self._stopping = threading.Event()  # set by stop(): the trainer looks at it between two updates
         self._lock = threading.Lock()
+        self._config_lock = threading.Lock()  # update(): validate, write and queue as one
         self._publish_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._series = SeriesBuffer()
         self._events: list[dict] = []
         self._views: list[Any] = []
         self.store = store.RunStore(self.run_dir, None if resume else config.to_dict())
-        self._snap = Snapshot(self.run_id, "idle", 0, config=config.to_dict())
-        self.trainer: Any = None
+        self._snap = Snapshot(self.run_id, "idle", 0)
+        self.config: Any = None
+        self._set_config(config)
+        self.trainer: SessionTrainer | None = None
         self.evaluator: Any = None
         self._last_good: dict | None = None
         self._first_step, self._train_t0 = 0, time.time()  # where and when this session's training began
@@ -71,9 +109,11 @@ class TrainingSession:
         return self
 
     def pause(self) -> None:
+        """Pause at the next step boundary; the run gives its training slot to the next one in the queue."""
         self._commands.put(("pause",))
 
     def resume(self) -> None:
+        """Continue (waiting in the queue first when every training slot is taken)."""
         if self._thread is None:
             self.start()
         self._commands.put(("resume",))
@@ -90,12 +130,14 @@ class TrainingSession:
         self._commands.put(("step", n, part))
 
     def stop(self, wait: bool = True, timeout: float = 30.0) -> None:
+        """End the run: between two updates of the step in progress (within a second), or at once when queued."""
         with self._lock:
             never_started = self._thread is None
             end_here = never_started and self._snap.state not in ENDED
             if end_here:  # nothing to tell a thread: ended now, under the lock start() takes, so it cannot start
                 self._publish(state="stopped")
             elif not never_started:
+                self._stopping.set()
                 self._commands.put(("stop",))
         if end_here:
             self._end("stopped", None)  # the event and status.json (outside the lock: _record takes it)
@@ -105,17 +147,22 @@ class TrainingSession:
             self._thread.join(timeout)
 
     def update(self, **changes: Any) -> dict:
-        """Change live knobs at the next step; ValueError (and nothing applied) for a bad or frozen key."""
-        new, _ = live_change(self.config, changes, self.live_keys)
-        self.config = new
-        self._commands.put(("update", dict(changes)))
-        if self._thread is None:
-            self._publish(config=new.to_dict())
-        return {k: getattr(new, k) for k in changes}
+        """Change live knobs at the next step; ValueError (and nothing applied) for a bad or frozen key.
+
+        The one validation of a live change: the training thread merges the validated values into the trainer's
+        config (``_apply_update``). Returns the new values.
+        """
+        with self._config_lock:
+            new, _ = live_change(self.config, changes, self.live_keys)
+            values = {k: getattr(new, k) for k in changes}
+            self._set_config(new)
+            self._commands.put(("update", values))
+        return values
 
     @property
-    def live_keys(self) -> frozenset:
-        return getattr(self.config, "LIVE_KEYS", LIVE_KEYS)
+    def live_keys(self) -> frozenset[str]:
+        """The knobs ``update`` accepts: those of this run's config class."""
+        return self.config.LIVE_KEYS
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the thread ends; True when it has."""
@@ -173,122 +220,78 @@ class TrainingSession:
 
     @property
     def stop_requested(self) -> bool:
-        """A Stop is waiting in the command queue (a queued run leaves the queue for it)."""
-        with self._commands.mutex:
-            return any(cmd[0] == "stop" for cmd in self._commands.queue)
+        """A Stop was asked for (a queued run leaves the queue for it; a step in progress ends early)."""
+        return self._stopping.is_set()
 
     def checkpoint(self) -> Path:
         """Save now (from the caller's thread, with the trainer's state copied under the step lock)."""
         with self._step_lock:
             return self._save_checkpoint()
 
-    # ---- the thread --------------------------------------------------------------------------
+    # ---- the thread: its steps in order ------------------------------------------------------
     def _run(self) -> None:
-        paused, pending, part, t_start = False, 0, "both", time.time()
-        first = True  # the first iteration always reports: a page shows its first point at once, not at log_every
-        last_flush = last_rate_t = time.time()
-        last_rate_step, ips, sps = 0, 0.0, 0.0
-        written: tuple = ()  # the (state, step) status.json holds
+        now = time.time()
+        loop = _Loop(t_start=now, last_flush=now, rate_t=now)
         try:
-            if self._gate is not None:
-                self._publish(state="queued")
-                if not self._gate.acquire(self):
-                    self._end("stopped", None)
-                    return
-            self.trainer = self._factory(self.config)
-            if self._resume:
-                self.trainer.load_state_dict(store.load_checkpoint(self.run_dir / "checkpoints" / "latest.pt"))
-                self.config = getattr(self.trainer, "config", self.config)  # with the live changes it was saved with
-                self._series.extend(store.read_metrics(self.run_dir))
-            self.evaluator = self._evaluator_factory(self.trainer) if self._evaluator_factory else None
-            self._record("start", {"resumed": bool(self._resume)})
-            last_rate_step, last_rate_t = self.trainer.step_count, time.time()
-            self._first_step, self._train_t0 = last_rate_step, last_rate_t
-            self._publish(state="running", view=self._view(), config=self.config.to_dict())
-            while True:
-                if time.time() - last_flush >= 0.5:  # also while paused: events and status reach the disk
-                    self.store.flush()  # nothing buffered: no write
-                    status = (self._snap.state, self.trainer.step_count)
-                    if status != written:  # a paused run writes its status once, not every half second
-                        self.store.set_status(*status)
-                        written = status
-                    last_flush = time.time()
-                block = paused and pending == 0
-                cmd = self._next_command(block)
-                if cmd is None and block:
-                    continue  # paused: keep waiting for a command
+            if not self._take_slot(give_up=lambda: self.stop_requested):
+                self._end("stopped", None)
+                return
+            self._build(loop)
+            while not loop.ended:
+                self._write_status(loop)
+                cmd = self._next_command(block=loop.idle)
                 if cmd is not None:
-                    kind = cmd[0]
-                    if kind == "stop":
-                        self._end("stopped", None)
-                        return
-                    if kind == "pause" and not paused:
-                        paused = True
-                        self._record("pause", {})
-                    elif kind == "resume" and paused:
-                        paused, pending = False, 0
-                        self._record("resume", {})
-                    elif kind == "step":
-                        paused, pending, part = True, pending + cmd[1], cmd[2]
-                    elif kind == "update":
-                        self._apply(cmd[1])
-                    state = "paused" if paused and pending == 0 else "running"
-                    if state != self._snap.state:
-                        self._publish(state=state)
-                    continue
-                # one training iteration
-                tr, cfg = self.trainer, self.config
-                step_part = part if pending else "both"
-                sync = first or (tr.step_count + 1) % cfg.log_every == 0 or pending == 1
-                first = False
-                with self._step_lock:
-                    metrics = tr.step(step_part, sync=sync)
-                if pending:
-                    pending -= 1
-                now = time.time()
-                if now - last_rate_t >= 0.5:
-                    sps = (tr.step_count - last_rate_step) / (now - last_rate_t)
-                    ips = sps * tr.images_per_step
-                    last_rate_t, last_rate_step = now, tr.step_count
-                if metrics:
-                    bad = [k for k, v in metrics.items() if not math.isfinite(v)]
-                    if bad:
-                        self._end("diverged", f"{bad[0]} became {metrics[bad[0]]} at step {tr.step_count}.",
-                                  divergence_hint(cfg))
-                        return
-                    self._log(tr.step_count, metrics, now - t_start)
-                extra: dict = {}
-                if self.evaluator is not None:
-                    if tr.step_count % cfg.eval_every == 0:
-                        self.evaluator.submit(tr)
-                    extra.update(self._collect_evaluations())
-                if tr.step_count % cfg.snapshot_every == 0 or pending == 0 and paused:
-                    extra["view"] = self._view()
-                if tr.step_count % cfg.checkpoint_every == 0:
-                    self._save_checkpoint()
-                self._publish(step=tr.step_count, images_per_second=ips, steps_per_second=sps,
-                              elapsed=now - t_start, progress=self._progress(now - t_start),
-                              state="paused" if paused and pending == 0 else "running",
-                              **({"metrics": metrics} if metrics else {}), **extra)
-                if (cfg.max_steps and tr.step_count >= cfg.max_steps
-                        or cfg.max_seconds and now - t_start >= cfg.max_seconds):
-                    self._end("finished", None)
-                    return
+                    self._handle(cmd, loop)
+                elif loop.idle:
+                    self._give_slot()  # paused: another run may train meanwhile
+                elif self._take_slot(give_up=lambda: self.stop_requested or self._queued("pause")):
+                    self._iterate(loop)
         except Exception as exc:  # noqa: BLE001 - any failure of a run must end only that run, with its message
-            message = f"{type(exc).__name__}: {exc}"
-            hint = "Check the settings named in the message; other runs are unaffected."
-            self.store.log_event(self._snap.step, "error", {"message": message,
-                                                             "traceback": traceback.format_exc(limit=8)})
-            if _out_of_memory(exc):
-                size = getattr(self.config, "batch_size", None)
-                message = (f"batch_size={size} does not fit in the memory of this device "
-                           f"({str(exc).splitlines()[0][:200]})") if size else message
-                hint = (f"Try batch_size={max(2, size // 2)} or a smaller model; other runs are unaffected."
-                        if size else hint)
-            self._end("failed", message, hint)
+            self._fail(exc)
         finally:
-            if self._gate is not None:
-                self._gate.release(self)
+            self._give_slot()
+
+    def _take_slot(self, give_up: Callable[[], bool]) -> bool:
+        """Hold a training slot: at once when one is free, else queued (position shown) until one is, or until
+        ``give_up()`` (a Stop, or a Pause while waiting to resume): False, and the loop takes that command."""
+        if self._gate is None or self._holding:
+            return True
+        self._publish(state="queued")
+        self._holding = self._gate.acquire(self, give_up)
+        if self._holding and self.trainer is not None:
+            self._publish(state="running", queue_position=0)
+        return self._holding
+
+    def _give_slot(self) -> None:
+        if self._gate is not None and self._holding:
+            self._holding = False
+            self._gate.release(self)
+
+    def _build(self, loop: _Loop) -> None:
+        """Build the trainer (from the checkpoint when resuming) and the evaluator; the run is running."""
+        trainer = check_trainer(self._factory(self.config))
+        trainer.should_stop = self._stopping.is_set
+        self.trainer = trainer
+        if self._resume:
+            trainer.load_state_dict(store.load_checkpoint(self.run_dir / "checkpoints" / "latest.pt"))
+            self._set_config(trainer.config)  # with the live changes it was saved with
+            self._series.extend(store.read_metrics(self.run_dir))
+        self.evaluator = self._evaluator_factory(trainer) if self._evaluator_factory else None
+        self._record("start", {"resumed": bool(self._resume)})
+        loop.rate_step, loop.rate_t = trainer.step_count, time.time()
+        self._first_step, self._train_t0 = loop.rate_step, loop.rate_t
+        self._publish(state="running", view=self._view(), queue_position=0)
+
+    def _write_status(self, loop: _Loop) -> None:
+        """Every half second, also while paused: buffered metrics and events, then status.json when it changed."""
+        if time.time() - loop.last_flush < 0.5:
+            return
+        self.store.flush()  # nothing buffered: no write
+        status = (self._snap.state, self.trainer.step_count)
+        if status != loop.written:  # a paused run writes its status once, not every half second
+            self.store.set_status(*status)
+            loop.written = status
+        loop.last_flush = time.time()
 
     def _next_command(self, block: bool):
         try:
@@ -296,19 +299,121 @@ class TrainingSession:
         except queue.Empty:
             return None
 
-    def _apply(self, changes: dict) -> None:
-        diff = self.trainer.apply_changes(**changes)
-        self.config = self.trainer.config
+    def _queued(self, kind: str) -> bool:
+        """A command of ``kind`` waits in the queue."""
+        with self._commands.mutex:
+            return any(cmd[0] == kind for cmd in self._commands.queue)
+
+    def _handle(self, cmd: tuple, loop: _Loop) -> None:
+        kind = cmd[0]
+        if kind == "stop":
+            self._finish(loop, "stopped")
+            return
+        if kind == "pause" and not loop.paused:
+            loop.paused = True
+            self._record("pause", {})
+        elif kind == "resume" and loop.paused:
+            loop.paused, loop.pending = False, 0
+            self._record("resume", {})
+        elif kind == "step":
+            loop.paused, loop.pending, loop.part = True, loop.pending + cmd[1], cmd[2]
+        elif kind == "update":
+            self._apply_update(cmd[1])
+        if loop.idle:
+            self._give_slot()
+        if loop.state != self._snap.state and (loop.idle or self._gate is None or self._holding):
+            self._publish(state=loop.state)
+
+    def _apply_update(self, values: dict) -> None:
+        """Values ``update()`` validated, merged into the trainer's config (not validated again) and applied."""
+        old = self.trainer.config
+        new = dataclasses.replace(old, **values)
+        self.trainer.apply_config(new)
+        self._set_config(new)
+        diff = {k: {"old": getattr(old, k), "new": v} for k, v in values.items() if getattr(old, k) != v}
         if diff:
-            self._record("update", {k: {"old": o, "new": n} for k, (o, n) in diff.items()})
-        self._publish(config=self.config.to_dict())
+            self._record("update", diff)
+
+    def _set_config(self, config: Any) -> None:
+        """The one place ``self.config`` changes (at construction, update() and the training thread); pages see
+        the new values at once."""
+        self.config = config
+        self._publish(config=config.to_dict())
+
+    def _iterate(self, loop: _Loop) -> None:
+        """One training iteration, then what follows it: rates, the divergence check, the metrics, evaluations,
+        views, checkpoints, the snapshot, the budget."""
+        tr, cfg = self.trainer, self.config
+        before = tr.step_count
+        sync = loop.first or (before + 1) % cfg.log_every == 0 or loop.pending == 1
+        loop.first = False
+        with self._step_lock:
+            metrics = tr.step(loop.part if loop.pending else "both", sync=sync)
+        if tr.step_count == before:
+            return  # a Stop ended the step between two updates: the loop takes it next
+        if loop.pending:
+            loop.pending -= 1
+        now = time.time()
+        self._measure_rate(loop, now)
+        if metrics:
+            bad = [k for k, v in metrics.items() if not math.isfinite(v)]
+            if bad:
+                self._finish(loop, "diverged", f"{bad[0]} became {metrics[bad[0]]} at step {tr.step_count}.",
+                             divergence_hint(cfg))
+                return
+            self._log(tr.step_count, metrics, now - loop.t_start)
+        extra = self._after_step(loop)
+        self._publish(step=tr.step_count, images_per_second=loop.images_per_second,
+                      steps_per_second=loop.steps_per_second, elapsed=now - loop.t_start,
+                      progress=self._progress(now - loop.t_start), state=loop.state,
+                      **({"metrics": metrics} if metrics else {}), **extra)
+        if (cfg.max_steps and tr.step_count >= cfg.max_steps
+                or cfg.max_seconds and now - loop.t_start >= cfg.max_seconds):
+            self._finish(loop, "finished")
+
+    def _measure_rate(self, loop: _Loop, now: float) -> None:
+        if now - loop.rate_t >= 0.5:
+            loop.steps_per_second = (self.trainer.step_count - loop.rate_step) / (now - loop.rate_t)
+            loop.images_per_second = loop.steps_per_second * self.trainer.images_per_step
+            loop.rate_t, loop.rate_step = now, self.trainer.step_count
+
+    def _after_step(self, loop: _Loop) -> dict:
+        """Evaluations submitted and collected, a view every ``snapshot_every`` (and when a Step is done), a
+        checkpoint every ``checkpoint_every``; returns what the snapshot gains."""
+        step, cfg = self.trainer.step_count, self.config
+        extra: dict = {}
+        if self.evaluator is not None:
+            if step % cfg.eval_every == 0:
+                self.evaluator.submit(self.trainer)
+            extra.update(self._collect_evaluations())
+        if step % cfg.snapshot_every == 0 or loop.idle:
+            extra["view"] = self._view()
+        if step % cfg.checkpoint_every == 0:
+            self._save_checkpoint()
+        return extra
+
+    def _finish(self, loop: _Loop, state: str, error: str | None = None, hint: str | None = None) -> None:
+        self._end(state, error, hint)
+        loop.ended = True
+
+    def _fail(self, exc: Exception) -> None:
+        """An exception ended the run: ``failed``, with its message (out of memory: which batch size to try)."""
+        message = f"{type(exc).__name__}: {exc}"
+        hint = "Check the settings named in the message; other runs are unaffected."
+        self._store_event(self._snap.step, "error", {"message": message, "traceback": traceback.format_exc(limit=8)})
+        if _out_of_memory(exc):
+            size = self.config.batch_size
+            message = (f"batch_size={size} does not fit in the memory of this device "
+                       f"({str(exc).splitlines()[0][:200]})") if size else message
+            hint = (f"Try batch_size={max(2, size // 2)} or a smaller model; other runs are unaffected."
+                    if size else hint)
+        self._end("failed", message, hint)
 
     def _view(self) -> Any:
-        make = getattr(self.trainer, "view", None)
-        view = make() if make else None
+        view = self.trainer.view()
         if view is None:
             return self._snap.view
-        if getattr(view, "png", None) is not None:
+        if view.png is not None:
             self.store.save_samples(view.png, view.step)
         with self._lock:
             self._views.append(view)
@@ -342,7 +447,11 @@ class TrainingSession:
         event = {"step": step, "time": time.time(), "kind": kind, "detail": detail}
         with self._lock:
             self._events.append(event)
-        self.store.log_event(step, kind, detail)
+        self._store_event(step, kind, detail)
+
+    def _store_event(self, step: int, kind: str, detail: dict) -> None:
+        if not self.store.closed:  # an ended run's folder is closed: its events stay in memory only
+            self.store.log_event(step, kind, detail)
 
     def _save_checkpoint(self, state: dict | None = None) -> Path:
         return self.store.save_checkpoint(state if state is not None else self.trainer.state_dict(), "latest")
@@ -356,6 +465,8 @@ class TrainingSession:
         return None
 
     def _end(self, state: str, error: str | None, hint: str | None = None) -> None:
+        """The last checkpoint, view and evaluation; the final event and status; the run folder closed (its
+        database handles freed) and the copies kept for a divergence dropped."""
         step = self.trainer.step_count if self.trainer is not None else 0
         try:
             if self.trainer is not None:
@@ -371,8 +482,11 @@ class TrainingSession:
                 self.evaluator.close()
         finally:
             self._record(state, {"message": error} if error else {})
-            self.store.flush()
+            if not self.store.closed:
+                self.store.flush()
             self.store.set_status(state, step, error or "")
+            self.store.close()
+            self._last_good = None
             rate = {}
             if self.trainer is not None and not self._snap.images_per_second and step > self._first_step:
                 # a run shorter than one rate window (0.5 s): its average rate
@@ -397,6 +511,20 @@ def _out_of_memory(exc: BaseException) -> bool:
     return "out of memory" in text or "can't allocate memory" in text
 
 
-def _gan_trainer(config: TrainConfig):
+def _check_gan_size(config: TrainConfig) -> None:
+    """Refuse, in the caller's thread, a GAN whose step is too large for its device (``check_step_cost``), for
+    the data sets whose item shape is known without loading them; the Trainer checks every data set again."""
+    from gan_core.config import POINT_DATASETS
+    from gan_core.device import resolve_device
+    from gan_core.models import check_step_cost
+
+    shapes = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
+    shape = (2,) if config.dataset in POINT_DATASETS else shapes.get(config.dataset)
+    if shape is not None:
+        classes = 10 if config.conditional and len(shape) == 3 else 0
+        check_step_cost(config, shape, classes, resolve_device(config.device))
+
+
+def _gan_trainer(config: TrainConfig) -> SessionTrainer:
     from gan_core.trainer import Trainer
     return Trainer(config)

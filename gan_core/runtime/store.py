@@ -248,6 +248,11 @@ class RunStore:
             raise ValueError("save_samples needs PNG bytes (starting with the PNG signature)")
         return _atomic_write(self.run_dir / "samples" / f"step_{int(step):07d}.png", lambda f: f.write(png))
 
+    @property
+    def closed(self) -> bool:
+        """Closed (the run ended): its database handles are freed; files can still be written."""
+        return self._closed
+
     def close(self) -> None:
         """Flush and close the database; idempotent."""
         if self._closed:
