@@ -5,6 +5,7 @@ import pytest
 from waiting import wait_for
 
 from gan_core.config import TrainConfig
+from gan_core.runtime import store
 from gan_core.runtime.registry import RunRegistry
 
 
@@ -38,12 +39,15 @@ def test_stop_while_queued(runs_dir):
 def test_no_threads_left_after_stop_all(runs_dir):
     before = threading.active_count()
     reg = RunRegistry(max_running=4)
-    for _ in range(6):
-        reg.create(cfg()).start()
-    time.sleep(0.5)
+    made = [reg.create(cfg()) for _ in range(6)]
+    for sess in made:
+        sess.start()
+    assert wait_for(lambda: sum(s.snapshot().state == "running" for s in made) == 4)   # two wait in the queue
     reg.stop_all()
     assert wait_for(lambda: threading.active_count() <= before)
-    assert reg.get(reg.sessions()[0].run_id) is reg.sessions()[0]
+    assert all(s.snapshot().state == "stopped" for s in made)                # queued ones too, none left behind
+    assert all(store.read_status(s.run_dir)["status"] == "stopped" for s in made)
+    assert reg.running() == [] and reg.get("no-such-run") is None
 
 
 def test_idle_owned_runs_pause_and_cli_runs_do_not(runs_dir):
@@ -80,8 +84,6 @@ def test_a_killed_run_is_listed_interrupted_and_resumes_from_its_checkpoint(runs
     import subprocess
     import sys
     from pathlib import Path
-
-    from gan_core.runtime import store
 
     out = runs_dir / "killed"
     cmd = [sys.executable, "-m", "gan_core", "train", "--set", "dataset=ring8", "--set", "g_hidden=16,16",
@@ -164,8 +166,6 @@ def test_a_paused_run_gives_its_slot_away_and_queues_to_resume(runs_dir):
 def test_many_resume_presses_at_once_make_one_session(runs_dir, monkeypatch):
     """Six browsers pressing Resume on one run at once made two sessions, one of them an orphan nobody could stop;
     the check and the insertion are one step now."""
-    from gan_core.runtime import store
-
     reg = RunRegistry(max_running=1)
     done = reg.create(cfg(max_steps=5)).start()
     assert done.wait(30) and done.snapshot().state == "finished"
@@ -224,8 +224,6 @@ def test_ended_runs_close_their_files_and_leave_the_registry(runs_dir):
     """About 300 runs (30 students x 10) used to exhaust 1,024 descriptors: every run kept its database, -wal and
     -shm open, and its trainer in memory, for the life of the server."""
     import os
-
-    from gan_core.runtime import store
 
     def open_files():
         return len(os.listdir("/proc/self/fd"))
