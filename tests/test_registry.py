@@ -167,8 +167,10 @@ def test_many_resume_presses_at_once_make_one_session(runs_dir, monkeypatch):
     """Six browsers pressing Resume on one run at once made two sessions, one of them an orphan nobody could stop;
     the check and the insertion are one step now."""
     reg = RunRegistry(max_running=1)
-    done = reg.create(cfg(max_steps=5)).start()
-    assert done.wait(30) and done.snapshot().state == "finished"
+    done = reg.create(cfg()).start()     # a stopped run with steps left: a resumed copy keeps training
+    assert wait_for(lambda: done.snapshot().step >= 5)
+    done.stop()
+    assert done.wait(30) and done.snapshot().state == "stopped"
     opened = store.RunStore
 
     def slow_store(*a, **k):   # a session takes a while to open its run folder: the window of the race
