@@ -7,6 +7,7 @@ current run trains, knobs in ``LIVE_KEYS`` change it at once (``session.update``
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -80,11 +81,24 @@ def form() -> dict:
 
 
 def load_form(values: dict) -> None:
-    """Replace the form with ``values`` (a config dict) and reset every widget to it."""
+    """Replace the form with ``values`` (a config dict) and reset every widget to it. A data_root in this
+    browser's uploads folder shows as its name there (the form never shows the server's folders)."""
     full = {**TrainConfig().to_dict(), **{k: v for k, v in values.items() if k in TrainConfig().to_dict()}}
+    full["data_root"] = _shown_root(full["data_root"])
     st.session_state["form"] = full
     for name in KNOBS:
         st.session_state[_key(name)] = _to_widget(name, full[name])
+
+
+def _shown_root(value: Any) -> Any:
+    """``value`` relative to this browser's uploads folder when it lies inside it (the checks resolve it back)."""
+    if not isinstance(value, str) or not value:
+        return value
+    own = state.data_roots()[0]
+    try:
+        return str(Path(value).relative_to(own))
+    except ValueError:
+        return value
 
 
 def form_config() -> tuple[TrainConfig | None, str | None]:
@@ -144,7 +158,8 @@ def _on_open() -> None:
             st.session_state["preset"] = CUSTOM
             st.session_state["flash"] = ("success", t("open.config", name=upload.name))
         else:
-            run_dir = uploads.import_checkpoint(upload.getvalue(), upload.name, state.registry().root)
+            run_dir = uploads.import_checkpoint(upload.getvalue(), upload.name, state.registry().root,
+                                                browser=state.browser_id())
             state.select_run(run_dir.name)
             step = state.status(run_dir.name)["step"]
             st.session_state["flash"] = ("success", t("open.checkpoint", name=upload.name, run=run_dir.name, step=step))

@@ -20,7 +20,7 @@ from .i18n import t
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _loaded(path: str, mtime: float) -> Any:
-    return gi.frozen_copy(load_trainer(path, device="cpu"))
+    return gi.frozen_copy(load_trainer(path, device="cpu", roots=state.open_roots()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -1,7 +1,7 @@
 """A student's own 2-D points (drawn or uploaded): validation, and saving as a CSV inside the runs folder.
 
-Saved files go to ``<runs_root>/_uploads/<id>.csv`` (``list_runs`` skips folders without config.json) and a run
-reads them with ``dataset="points", data_root=<that file>``.
+Saved files go to this browser's own uploads folder, ``uploads_dir(root, browser)/<id>.csv`` (``list_runs`` skips
+folders without config.json), and a run reads them with ``dataset="points", data_root=<that file>``.
 """
 from __future__ import annotations
 
@@ -71,10 +71,11 @@ def check_points(points: np.ndarray) -> np.ndarray:
     return pts.astype(np.float32)
 
 
-def save_points(points: np.ndarray, root: Path | None = None) -> Path:
-    """Write the points as ``x,y`` CSV to ``<runs_root>/_uploads/<id>.csv``; check the engine reads it back."""
+def save_points(points: np.ndarray, root: Path | None = None, browser: str | None = None) -> Path:
+    """Write the points as ``x,y`` CSV to ``browser``'s uploads folder as ``<id>.csv``; check the engine reads it
+    back."""
     pts = check_points(points)
-    folder = uploads_dir(root)
+    folder = uploads_dir(root, browser)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex[:10]}.csv"
     buf = io.StringIO()

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from gan_core.checks import public_text
 from gan_core.config import POINT_DATASETS
 from gan_core.data.builtin import CLASS_NAMES
 
@@ -79,7 +80,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
 def status_box(info: dict) -> None:
     """A failed or diverged run: its message and what to try."""
     if info["state"] in ("failed", "diverged") and info.get("error"):
-        st.error(t(f"train.{info['state']}", msg=info["error"]))
+        st.error(t(f"train.{info['state']}", msg=public_text(info["error"])))
         st.info(t("train.try", hint=info.get("hint") or t("help.lr_d")))
 
 

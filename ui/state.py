@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from gan_core.paths import runs_root, uploads_dir
-from gan_core.runtime import store
+from gan_core.config import TrainConfig
+from gan_core.paths import browser_roots, runs_root
+from gan_core.runtime import runs, store
 from gan_core.runtime.registry import RunRegistry
-from gan_core.runtime.runs import load_trainer
 from gan_core.runtime.session import TrainingSession
 from gan_core.runtime.snapshot import ENDED
 
@@ -176,11 +176,23 @@ def live_session(run_id: str | None) -> TrainingSession | None:
 
 
 def data_roots() -> list[Path]:
-    """Folders a data_root typed in a browser may point into: the uploads folder first (a relative path lands
-    there), then the data folder (``$GAN_DATA_DIR``) and the system datasets (/usr/share/datasets)."""
-    from gan_core.paths import FASHION_MNIST_SYSTEM_DIR, default_data_dir
+    """Folders a data_root this browser gives (typed, in an uploaded config or checkpoint) may point into: this
+    browser's own uploads folder first (a relative path lands there), then the data set folders."""
+    return browser_roots(registry().root, browser_id())
 
-    return [uploads_dir(registry().root), default_data_dir(), FASHION_MNIST_SYSTEM_DIR.parent]
+
+def open_roots() -> list[Path]:
+    """Folders the config.json of a run opened or resumed from this browser may read: every browser's uploads
+    (a classmate's run on their own data opens for everyone) and the data set folders; nothing else."""
+    return browser_roots(registry().root, None)
+
+
+def run_config(run_id: str) -> TrainConfig:
+    """The config of a live or on-disk run, its data_root checked (``open_roots``). Raises ValueError."""
+    sess = live_session(run_id)
+    if sess is not None:
+        return sess.config
+    return runs.run_config(run_dir(run_id), open_roots())
 
 
 def run_dir(run_id: str) -> Path:
@@ -201,8 +213,9 @@ def take_over(sess: TrainingSession) -> None:
 
 
 def start_run(config: Any) -> TrainingSession:
-    """Create and start a run owned by this browser, and make it the current run."""
-    sess = registry().create(config, owner=browser_id())
+    """Create and start a run owned by this browser, and make it the current run. Raises ValueError for a
+    data_root outside this browser's folders (``data_roots``)."""
+    sess = registry().create(runs.checked_config(config, data_roots()), owner=browser_id())
     sess.start()
     select_run(sess.run_id)
     return sess
@@ -218,6 +231,9 @@ def wait_first_point(sess: TrainingSession, timeout: float = 1.0) -> bool:
 
 
 def resume_run(run_id: str) -> TrainingSession:
+    """Resume a run from its checkpoint. Raises ValueError when its config.json names a data_root outside
+    ``open_roots`` (a run folder must not make the server read its other files) or it cannot be resumed."""
+    runs.run_config(run_dir(run_id), open_roots())
     sess = registry().resume(run_id, owner=browser_id())
     sess.start()
     return sess
@@ -327,7 +343,7 @@ def sample_png(run_id: str, step: int) -> bytes | None:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _disk_view(path: str, mtime: float) -> Any:
-    return load_trainer(path, device="cpu").view()
+    return runs.load_trainer(path, device="cpu", roots=open_roots()).view()
 
 
 def disk_view(run_id: str) -> Any:
