@@ -6,7 +6,7 @@ import streamlit as st
 from gan_core.runtime import uploads
 from ui import charts, owndata, state
 from ui.components.canvas import point_canvas
-from ui.i18n import current_lang, t
+from ui.i18n import code, current_lang, t
 
 st.title(t("page.own_data"))
 st.caption(t("own.intro"))
@@ -48,7 +48,7 @@ with images_tab:
             path, data = uploads.save_images([(f.name, f.getvalue()) for f in images], state.registry().root,
                                              state.browser_id())
         except ValueError as exc:
-            st.error(t("own.bad_file", msg=exc))
+            st.error(t("own.bad_file", msg=code(exc)))
         else:
             owndata.train_on("folder", path, t("own.images_saved", n=len(data.x), size=data.x.shape[-1],
                                                  colour=t("own.gray" if data.x.shape[1] == 1 else "own.colour"),

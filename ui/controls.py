@@ -27,7 +27,7 @@ from gan_core.data.user import browser_data_root
 from gan_core.runtime import uploads
 
 from . import classroom, state
-from .i18n import t
+from .i18n import code, t
 
 LR_VALUES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 BATCH_VALUES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
@@ -131,7 +131,7 @@ def _on_change(name: str) -> None:
             new = sess.update(**{name: raw})
             st.session_state["flash"] = ("success", t("train.updated", key=name, value=new[name]))
         except ValueError as exc:
-            st.session_state["flash"] = ("error", t("train.bad_update", msg=exc))
+            st.session_state["flash"] = ("error", t("train.bad_update", msg=code(exc)))
 
 
 def preset_picker() -> None:
@@ -156,15 +156,16 @@ def _on_open() -> None:
         if upload.name.lower().endswith(".json"):
             load_form(uploads.read_config(upload.getvalue(), upload.name).to_dict())
             st.session_state["preset"] = CUSTOM
-            st.session_state["flash"] = ("success", t("open.config", name=upload.name))
+            st.session_state["flash"] = ("success", t("open.config", name=code(upload.name)))
         else:
             run_dir = uploads.import_checkpoint(upload.getvalue(), upload.name, state.registry().root,
                                                 browser=state.browser_id())
             state.select_run(run_dir.name)
             step = state.status(run_dir.name)["step"]
-            st.session_state["flash"] = ("success", t("open.checkpoint", name=upload.name, run=run_dir.name, step=step))
+            st.session_state["flash"] = ("success", t("open.checkpoint", name=code(upload.name), run=run_dir.name,
+                                                      step=step))
     except ValueError as exc:
-        st.session_state["flash"] = ("error", t("open.bad", msg=exc))
+        st.session_state["flash"] = ("error", t("open.bad", msg=code(exc)))
 
 
 def file_opener() -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from gan_core.data.builtin import load_dataset
 from gan_core.paths import uploads_dir
 
-from .i18n import t
+from .i18n import code, t
 
 MAX_BYTES = 2 * 2**20   # upload size limit
 MAX_POINTS = 100_000
@@ -49,13 +49,13 @@ def parse_points(raw: bytes) -> np.ndarray:
     for i, line in enumerate(lines):
         cells = [c.strip().strip('"') for c in (line.split(sep) if sep else line.split())]
         if len(cells) != 2:
-            raise PointsError("own.err.columns", row=i + 1, n=len(cells), line=line[:40])
+            raise PointsError("own.err.columns", row=i + 1, n=len(cells), line=code(line[:40]))
         try:
             rows.append((float(cells[0]), float(cells[1])))
         except ValueError:
             if i == 0:
                 continue  # a header row
-            raise PointsError("own.err.number", row=i + 1, line=line[:40]) from None
+            raise PointsError("own.err.number", row=i + 1, line=code(line[:40])) from None
     return check_points(np.asarray(rows, dtype=np.float64).reshape(-1, 2))
 
 

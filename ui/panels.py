@@ -15,7 +15,7 @@ from gan_core.data.builtin import CLASS_NAMES
 
 from . import charts, classroom, state
 from .components.plotly_live import live_chart, zoom_of
-from .i18n import current_lang, t
+from .i18n import code, current_lang, t
 
 REFRESH_S = state.REFRESH_S  # live panels redraw this often (slower with many browsers: state.refresh_s)
 FIRST_S = 0.5  # while a run has no point yet: poll twice as often, so its first point shows at once
@@ -41,7 +41,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
     if cols[0].button(t("train.start"), type="primary", help=t("train.start_help"), width="stretch",
                       key="btn_start"):
         if config is None:
-            st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
+            st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
         else:
             new = state.start_run(config)
             st.session_state["flash"] = ("success", t("train.started", run=new.run_id))
@@ -68,7 +68,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
                  disabled=(sess is not None and active and not mine)):
         target = sess if can else None
         if target is None and config is None:
-            st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
+            st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
         else:
             if target is None:
                 target = state.registry().create(config, owner=state.browser_id())
@@ -80,7 +80,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
 def status_box(info: dict) -> None:
     """A failed or diverged run: its message and what to try."""
     if info["state"] in ("failed", "diverged") and info.get("error"):
-        st.error(t(f"train.{info['state']}", msg=public_text(info["error"])))
+        st.error(t(f"train.{info['state']}", msg=code(public_text(info["error"]))))
         st.info(t("train.try", hint=info.get("hint") or t("help.lr_d")))
 
 
@@ -257,7 +257,7 @@ def disk(run_id: str) -> None:
             try:
                 state.resume_run(run_id)
             except ValueError as exc:
-                st.session_state["flash"] = ("error", t("err.generic", msg=exc))
+                st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
             st.rerun()
     elif not state.has_checkpoint(run_id):
         st.caption(t("train.no_checkpoint"))
@@ -280,7 +280,7 @@ def disk(run_id: str) -> None:
                 _draw_view(state.disk_view(run_id), lang, "train-plane", run_id, st.container(),
                            points=cfg.get("dataset") in POINT_DATASETS)
             except (ValueError, OSError) as exc:
-                st.error(t("err.generic", msg=exc))
+                st.error(t("err.generic", msg=code(exc)))
 
 
 def downloads(run_id: str) -> None:

@@ -147,13 +147,17 @@ def run_list() -> list[dict]:
 
 
 def sync_run(runs: list[dict]) -> str | None:
-    """The current run: ``?run=`` if it exists, else this session's, else the newest; written back to both."""
-    ids = [r["run_id"] for r in runs]
+    """The current run: ``?run=`` if it exists, else this session's, else none; written back to both.
+
+    Never the server's newest run: in a class that is another student's, and the Train form would take its
+    settings. A new browser opens on a fresh form; only an explicit link (or the run picker) opens a run.
+    """
+    ids = {r["run_id"] for r in runs}
     run = st.query_params.get("run")
     if run not in ids:
         run = st.session_state.get("run")
     if run not in ids:
-        run = ids[0] if ids else None
+        run = None
     select_run(run)
     return run
 

@@ -32,8 +32,10 @@ def test_run_picker_newest_first_and_query_param(runs_dir):
     new = _disk_run(runs_dir)
     at = open_app("pages/train.py")
     picker = at.selectbox(key="run_picker")
-    assert picker.value == new and at.query_params["run"] in (new, [new])
-    picker.set_value(old).run()
+    assert picker.options[0].endswith(" · 20") and len(picker.options) == 2   # newest first
+    # a new browser opens on a fresh form, not on the newest run (in a class: another student's)
+    assert picker.value is None and "run" not in at.query_params
+    picker.set_value(old).run()   # (AppTest drops the sidebar after an interaction: one pick only)
     assert not at.exception
     assert at.session_state["run"] == old and at.query_params["run"] in (old, [old])
     # a link to a run opens that run
@@ -50,7 +52,7 @@ def test_lang_query_param_translates_everything(runs_dir):
 
 def test_disk_run_is_read_only_and_resumable(runs_dir):
     run = _disk_run(runs_dir)
-    at = open_app("pages/train.py")
+    at = open_app("pages/train.py", run=run)
     assert any("disk" in i.value for i in at.info)
     at.button(key="btn_resume_disk").click().run()
     assert not at.exception
@@ -69,6 +71,8 @@ def test_failed_run_shows_message_and_hint(runs_dir, tmp_path):
     cfg = TrainConfig.for_dataset("points", data_root=str(bad))
     sess = TrainingSession(cfg, run_dir=store.new_run_dir("points", runs_dir)).start()
     assert sess.wait(30) and sess.snapshot().state == "failed"
-    at = open_app("pages/train.py")
+    at = open_app("pages/train.py", run=sess.run_id)
     assert any("row 3" in e.value for e in at.error)
+    failure = [e.value for e in at.error if "row 3" in e.value]
+    assert failure and not any(str(tmp_path) in e or "hello" in e for e in failure), failure   # no folder, no contents
     assert json.loads((sess.run_dir / "status.json").read_text())["status"] == "failed"
