@@ -20,6 +20,7 @@ from gan_core.config import (
     MODELS,
     OPTIMIZERS,
     TrainConfig,
+    coerce,
     list_presets,
     load_preset,
 )
@@ -83,11 +84,29 @@ def form() -> dict:
 def load_form(values: dict) -> None:
     """Replace the form with ``values`` (a config dict) and reset every widget to it. A data_root in this
     browser's uploads folder shows as its name there (the form never shows the server's folders)."""
-    full = {**TrainConfig().to_dict(), **{k: v for k, v in values.items() if k in TrainConfig().to_dict()}}
+    defaults = TrainConfig().to_dict()
+    full = {**defaults, **{k: _form_value(k, v, defaults[k]) for k, v in values.items() if k in defaults}}
     full["data_root"] = _shown_root(full["data_root"])
     st.session_state["form"] = full
     for name in KNOBS:
         st.session_state[_key(name)] = _to_widget(name, full[name])
+
+
+def _form_value(name: str, value: Any, default: Any) -> Any:
+    """``value`` as the form can show it, else ``default``: a run's hand-edited config.json may hold a wrong type
+    or a value no widget accepts (a number outside its box, a choice it does not offer)."""
+    try:
+        value = coerce(name, value)
+    except ValueError:
+        return default
+    kind, spec = KNOBS.get(name, ("other", None))
+    if kind == "select" and value not in spec:
+        return default
+    if kind in ("int", "float") and not spec[0] <= value <= spec[1]:
+        return default
+    if kind == "log" and not 0 < value < 1e9:
+        return default
+    return value
 
 
 def _shown_root(value: Any) -> Any:
@@ -160,6 +179,7 @@ def _on_open() -> None:
         else:
             run_dir = uploads.import_checkpoint(upload.getvalue(), upload.name, state.registry().root,
                                                 browser=state.browser_id())
+            state.mark_own(run_dir.name)
             state.select_run(run_dir.name)
             step = state.status(run_dir.name)["step"]
             st.session_state["flash"] = ("success", t("open.checkpoint", name=code(upload.name), run=run_dir.name,

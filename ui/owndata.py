@@ -97,7 +97,11 @@ def train_on(dataset: str, path: Path, saved: str) -> None:
     budget = {k: controls.form().get(k, 0) for k in ("max_steps", "max_seconds")}
     config = TrainConfig.for_dataset(dataset, data_root=str(path), **budget)
     controls.load_form(config.to_dict())
-    sess = state.start_run(config)
+    try:
+        sess = state.start_run(config)
+    except ValueError as exc:   # e.g. the server's disk is full
+        st.error(t("err.generic", msg=code(exc)))
+        return
     st.session_state["flash"] = ("success", saved + " " + t("train.started", run=sess.run_id))
     st.switch_page("pages/train.py")
 

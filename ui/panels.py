@@ -43,9 +43,13 @@ def run_buttons(sess, config, config_error: str | None) -> None:
         if config is None:
             st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
         else:
-            new = state.start_run(config)
-            st.session_state["flash"] = ("success", t("train.started", run=new.run_id))
-            state.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
+            try:
+                new = state.start_run(config)
+            except ValueError as exc:   # e.g. the server's disk is full: nothing started, no run folder
+                st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
+            else:
+                st.session_state["flash"] = ("success", t("train.started", run=new.run_id))
+                state.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page then shows the first point
         st.rerun()
     can = mine and active
     if cols[1].button(t("train.pause"), disabled=not (can and snap.state != "paused"), width="stretch",

@@ -24,7 +24,7 @@ from gan_core.runtime.registry import RunRegistry
 from gan_core.runtime.session import TrainingSession
 from gan_core.runtime.snapshot import ENDED
 
-from .i18n import LANGS
+from .i18n import LANGS, code, t
 
 ACTIVE = ("starting", "queued", "running", "paused")
 
@@ -218,8 +218,13 @@ def take_over(sess: TrainingSession) -> None:
 
 def start_run(config: Any) -> TrainingSession:
     """Create and start a run owned by this browser, and make it the current run. Raises ValueError for a
-    data_root outside this browser's folders (``data_roots``)."""
-    sess = registry().create(runs.checked_config(config, data_roots()), owner=browser_id())
+    data_root outside this browser's folders (``data_roots``), or when the run cannot be written (a full disk:
+    ``store.new_run_dir`` refuses before it makes a folder)."""
+    config = runs.checked_config(config, data_roots())
+    try:
+        sess = registry().create(config, owner=browser_id())
+    except OSError as exc:
+        raise ValueError(t("train.no_space", msg=exc.strerror or type(exc).__name__)) from None
     sess.start()
     select_run(sess.run_id)
     return sess
@@ -234,18 +239,44 @@ def wait_first_point(sess: TrainingSession, timeout: float = 1.0) -> bool:
     return bool(sess.snapshot().metrics)
 
 
+def mark_own(run_id: str) -> None:
+    """Remember that this browser made ``run_id`` (e.g. it imported the checkpoint): Resume trains it in place."""
+    st.session_state.setdefault("own_runs", set()).add(run_id)
+
+
 def resume_run(run_id: str) -> TrainingSession:
-    """Resume a run from its checkpoint. Raises ValueError when its config.json names a data_root outside
-    ``open_roots`` (a run folder must not make the server read its other files) or it cannot be resumed."""
+    """Resume a run from its checkpoint, owned by this browser, and make it the current run.
+
+    This browser's own run (it started or imported it in this server) trains on in its folder; anyone else's,
+    or one whose owner this server no longer knows (after a restart), is first copied into a new run of this
+    browser's (``runs.fork_run``): the original's files are never overwritten by another browser.
+    Raises ValueError when its config.json names a data_root outside ``open_roots`` (a run folder must not make
+    the server read its other files) or it cannot be resumed.
+    """
     runs.run_config(run_dir(run_id), open_roots())
+    old = live_session(run_id)
+    mine = run_id in st.session_state.get("own_runs", ()) or (old is not None and old.owner == browser_id())
+    if not mine:
+        try:
+            run_id = runs.fork_run(run_dir(run_id), registry().root).name
+        except OSError as exc:
+            raise ValueError(t("train.no_space", msg=exc.strerror or type(exc).__name__)) from None
+        mark_own(run_id)
     sess = registry().resume(run_id, owner=browser_id())
     sess.start()
+    select_run(run_id)
     return sess
 
 
 @st.cache_data(ttl=1.0, show_spinner=False, max_entries=64)
 def _disk_metrics(path: str) -> dict[str, np.ndarray]:
     return store.read_metrics(path)
+
+
+def _unreadable(exc: Exception) -> None:
+    """A run whose files cannot be read (a corrupt metrics.sqlite, a truncated checkpoint): one message where
+    its data would be, and the page goes on."""
+    st.error(t("err.generic", msg=code(exc)))
 
 
 def downsample(series: dict[str, np.ndarray], max_points: int) -> dict[str, np.ndarray]:
@@ -268,7 +299,11 @@ def series(run_id: str, max_points: int = 2000, zoom: tuple[float, float] | None
     if sess is not None:
         overview = sess.series(max_points=max_points)
     else:
-        overview = dict(_disk_metrics(str(run_dir(run_id))))
+        try:
+            overview = dict(_disk_metrics(str(run_dir(run_id))))
+        except ValueError as exc:
+            _unreadable(exc)
+            return {"step": np.zeros(0, np.int64)}
         overview.pop("time", None)
     if zoom is not None and len(overview.get("step", ())):
         lo, hi = sorted(float(v) for v in zoom)
@@ -296,8 +331,14 @@ def _merge(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.n
 
 
 def events(run_id: str) -> list[dict]:
+    """The run's events; none when its database cannot be read (``series`` says so)."""
     sess = live_session(run_id)
-    return sess.events() if sess is not None else store.read_events(run_dir(run_id))
+    if sess is not None:
+        return sess.events()
+    try:
+        return store.read_events(run_dir(run_id))
+    except ValueError:
+        return []
 
 
 def status(run_id: str) -> dict:
@@ -321,9 +362,10 @@ def config_of(run_id: str) -> dict:
     try:
         import json
 
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return {}
+    return values if isinstance(values, dict) else {}
 
 
 def has_checkpoint(run_id: str) -> bool:
@@ -351,11 +393,16 @@ def _disk_view(path: str, mtime: float) -> Any:
 
 
 def disk_view(run_id: str) -> Any:
-    """The 2-D ``View`` of an on-disk run at its last checkpoint (models rebuilt once, then cached)."""
+    """The 2-D ``View`` of an on-disk run at its last checkpoint (models rebuilt once, then cached); None, with
+    a message, when its config or checkpoint cannot be read."""
     ckpt = run_dir(run_id) / "checkpoints" / "latest.pt"
     if not ckpt.is_file():
         return None
-    return _disk_view(str(run_dir(run_id)), ckpt.stat().st_mtime)
+    try:
+        return _disk_view(str(run_dir(run_id)), ckpt.stat().st_mtime)
+    except ValueError as exc:
+        _unreadable(exc)
+        return None
 
 
 def ended(state: str) -> bool:

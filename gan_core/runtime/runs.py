@@ -7,6 +7,9 @@ in those folders (``gan_core.data.user.browser_data_root``); ``None``: the comma
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
+import urllib.parse
 from pathlib import Path
 
 import torch
@@ -16,6 +19,7 @@ from gan_core.data.builtin import load_dataset
 from gan_core.data.dataset import Dataset
 from gan_core.data.user import browser_data_root
 from gan_core.models import build_discriminator, build_generator
+from gan_core.runtime import store
 from gan_core.runtime.store import load_checkpoint
 from gan_core.trainer import Trainer
 
@@ -100,3 +104,39 @@ def load_trainer(run_dir: str | Path, device: str = "cpu", roots: list[Path] | N
         return restore(cfg, load_checkpoint(ckpt), device)
     except ValueError as exc:
         raise ValueError(f"run {Path(run_dir).name!r}: {exc}") from None
+
+
+def fork_run(run_dir: str | Path, root: str | Path | None = None) -> Path:
+    """A copy of a stopped run as a new run folder under ``root``: its config, latest checkpoint, metrics and
+    events (one consistent SQLite backup) and sample grids. Resuming someone else's run trains the copy, so
+    the original's files are never overwritten by another browser. Returns the new folder.
+    """
+    src = Path(run_dir)
+    cfg = run_config(src)
+    ckpt = src / "checkpoints" / "latest.pt"
+    if not ckpt.is_file():
+        raise ValueError(f"run {src.name!r} has no checkpoint to resume from")
+    dest = store.new_run_dir(cfg.dataset, root if root is not None else src.parent)
+    try:
+        (dest / "checkpoints").mkdir()
+        shutil.copyfile(ckpt, dest / "checkpoints" / "latest.pt")
+        db = src / "metrics.sqlite"
+        if db.is_file():
+            source = sqlite3.connect(f"file:{urllib.parse.quote(str(db.resolve()))}?mode=ro", uri=True, timeout=10)
+            target = sqlite3.connect(dest / "metrics.sqlite")
+            try:
+                source.backup(target)
+            finally:
+                source.close()
+                target.close()
+        (dest / "samples").mkdir()
+        for png in sorted((src / "samples").glob("step_*.png"))[-200:]:
+            shutil.copyfile(png, dest / "samples" / png.name)
+        step = int(load_checkpoint(dest / "checkpoints" / "latest.pt").get("step", 0))
+        with store.RunStore(dest, json.loads((src / "config.json").read_text(encoding="utf-8"))) as rs:
+            rs.log_event(step, "fork", {"from": src.name})
+            rs.set_status("stopped", step, f"a copy of run {src.name}")
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return dest

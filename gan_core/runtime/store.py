@@ -9,12 +9,14 @@ writes a run; the ``read_*`` functions work on any run folder, also one another 
 from __future__ import annotations
 
 import collections
+import errno
 import json
 import math
 import os
 import pickle
 import re
 import secrets
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -32,6 +34,7 @@ from gan_core.paths import runs_root
 
 CHECKPOINT_FORMAT = "gan-classroom-checkpoint"
 CHECKPOINT_VERSION = 1
+MIN_FREE_BYTES = 64 * 2**20  # a new run needs this much free disk (config, metrics, checkpoints, samples)
 MAX_BUFFER = 10_000  # buffered rows that force a flush, so a caller that never flushes cannot grow memory
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS metrics (step INTEGER NOT NULL, time REAL NOT NULL, data TEXT NOT NULL);
@@ -46,10 +49,18 @@ _PLAIN_LEAVES = (torch.Tensor, str, bytes, int, float, complex, bool, type(None)
 
 
 def new_run_dir(dataset: str, root: str | Path | None = None) -> Path:
-    """Create and return ``<root>/<YYYYmmdd-HHMMSS>-<dataset>-<4 hex>``; the dataset name is reduced to [a-z0-9_-]."""
+    """Create and return ``<root>/<YYYYmmdd-HHMMSS>-<dataset>-<4 hex>``; the dataset name is reduced to [a-z0-9_-].
+
+    Raises OSError (ENOSPC), before making anything, when less than ``MIN_FREE_BYTES`` are free there: a full
+    disk must not leave an empty run folder behind each try.
+    """
     base = Path(root) if root is not None else runs_root()
     name = re.sub(r"[^a-z0-9_-]+", "_", str(dataset).lower()).strip("_-")[:40] or "run"
     base.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(base).free
+    if free < MIN_FREE_BYTES:
+        raise OSError(errno.ENOSPC, f"only {free / 2**20:.0f} MB are free where runs are written; a run needs at "
+                                    f"least {MIN_FREE_BYTES // 2**20} MB")
     while True:  # the 4 hex digits make a clash unlikely; exist_ok=False makes it impossible
         path = base / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}-{secrets.token_hex(2)}"
         try:

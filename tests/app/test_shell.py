@@ -29,7 +29,7 @@ def test_run_picker_newest_first_and_query_param(runs_dir):
     import time
 
     time.sleep(1.1)  # run folders are named by the second
-    new = _disk_run(runs_dir)
+    _disk_run(runs_dir)
     at = open_app("pages/train.py")
     picker = at.selectbox(key="run_picker")
     assert picker.options[0].endswith(" · 20") and len(picker.options) == 2   # newest first
@@ -58,8 +58,11 @@ def test_disk_run_is_read_only_and_resumable(runs_dir):
     assert not at.exception
     from ui import state
 
-    sess = state.registry().get(run)
-    assert sess is not None
+    # a run this browser did not start (here: one from the command line) trains on as a copy of its own
+    fork = at.session_state["run"]
+    sess = state.registry().get(fork)
+    assert fork != run and sess is not None and sess.owner == at.session_state["browser_id"]
+    assert state.registry().get(run) is None
     sess.stop()
 
 
