@@ -9,10 +9,11 @@ Teacher mode: the server starts with ``GAN_TEACHER_TOKEN`` set; a browser that o
 carries it). The teacher can broadcast a run: every sidebar then offers it, read-only (a run belongs to the
 browser that started it), and can build lesson links on the Train page.
 
-Guesses are throttled: a browser has ``FREE_GUESSES`` wrong tokens, then waits 1 s, 2 s, 4 s, ... (at most an
-hour) before its next guess is even compared; the whole server has ``SERVER_FREE_GUESSES`` (a student opening
-new tabs), then every guess from anyone waits 1 s, 2 s, ... (at most ``SERVER_MAX_WAIT_S``). A correct token
-clears its browser's count; the server's count clears after ``SERVER_FORGET_S`` without a wrong guess.
+Guesses are throttled: after ``FREE_GUESSES`` wrong tokens a browser waits 5 s, then 10 s, 20 s, ... (at most an
+hour) before its next guess is even compared; after ``SERVER_FREE_GUESSES`` wrong tokens on the whole server (a
+student opening new tabs) every guess from anyone waits 1 s, 2 s, 4 s, ... (at most ``SERVER_MAX_WAIT_S``). A
+correct token clears its browser's count; the server's clears after ``SERVER_FORGET_S`` without a wrong guess.
+(So a student who keeps guessing also makes the teacher wait up to a minute: the price of a global limit.)
 """
 from __future__ import annotations
 
@@ -48,16 +49,21 @@ def _server_guesses() -> dict:
     return {"lock": threading.Lock(), "fails": 0, "last": 0.0, "until": 0.0}
 
 
-def _wait(fails: int, free: int, cap: float) -> float:
-    """Seconds to wait after ``fails`` wrong guesses: none for the first ``free``, then 1, 2, 4, ... up to ``cap``."""
-    return 0.0 if fails <= free else min(2.0 ** min(fails - free - 1, 30), cap)
+def _wait(fails: int, free: int, base: float, cap: float) -> float:
+    """Seconds to wait after ``fails`` wrong guesses: none before ``free`` of them, then ``base``, twice that, ...
+    up to ``cap``."""
+    return 0.0 if fails < free else min(base * 2.0 ** min(fails - free, 30), cap)
 
 
-def check_token(given: str, now: float | None = None) -> bool | float:
+def check_token(given: str, now: float | None = None, mine: dict | None = None) -> bool | float:
     """True for the teacher's token, False for a wrong one, or the seconds to wait before a guess is compared at
-    all (``FREE_GUESSES`` per browser session, ``SERVER_FREE_GUESSES`` per server, then exponential delays)."""
+    all (``FREE_GUESSES`` per browser session, ``SERVER_FREE_GUESSES`` per server, then exponential delays).
+    ``mine``: this browser's count (default: kept in its session state)."""
     now = time.monotonic() if now is None else now
-    mine = st.session_state.setdefault("_teacher_guesses", {"fails": 0, "until": 0.0})
+    if mine is None:
+        mine = st.session_state.setdefault("_teacher_guesses", {})
+    mine.setdefault("fails", 0)
+    mine.setdefault("until", 0.0)
     board = _server_guesses()
     token = os.environ.get(TOKEN_ENV, "")
     with board["lock"]:
@@ -71,9 +77,9 @@ def check_token(given: str, now: float | None = None) -> bool | float:
             mine["fails"], mine["until"] = 0, 0.0
             return True
         mine["fails"] += 1
-        mine["until"] = now + _wait(mine["fails"], FREE_GUESSES, MAX_WAIT_S)
+        mine["until"] = now + _wait(mine["fails"], FREE_GUESSES, 5.0, MAX_WAIT_S)
         board["fails"], board["last"] = board["fails"] + 1, now
-        board["until"] = now + _wait(board["fails"], SERVER_FREE_GUESSES, SERVER_MAX_WAIT_S)
+        board["until"] = now + _wait(board["fails"], SERVER_FREE_GUESSES, 1.0, SERVER_MAX_WAIT_S)
         return False
 
 
