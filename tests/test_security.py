@@ -255,3 +255,16 @@ def test_a_good_checkpoint_still_imports(tmp_path):
     trainer = runs.load_trainer(run_dir, roots=browser_roots(tmp_path / "runs"))
     with torch.no_grad():
         assert trainer.step_count == 1 and math.isfinite(float(trainer.generator(trainer.fixed_noise).sum()))
+
+
+def test_the_cli_refuses_a_deeply_nested_config_and_bench_seconds_that_never_end(tmp_path, capsys):
+    from gan_core.cli import main
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 32_000 + "]" * 32_000)
+    assert main(["train", "--config", str(deep), "--steps", "1"]) == 2
+    for seconds in ("nan", "-1", "inf", "0"):
+        assert main(["bench", "--seconds", seconds]) == 2, seconds
+    err = capsys.readouterr().err
+    assert "nested too deeply" in err and "--seconds nan is out of range" in err and "--seconds -1 is out" in err
+    assert "Traceback" not in err and not (tmp_path / "runs").exists()
