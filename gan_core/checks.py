@@ -7,28 +7,40 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import reprlib
 from dataclasses import fields
 from typing import Any
 
+_ABS_PATH = re.compile(r"(?<![\w.~/:])(?:~|[A-Za-z]:)?(?:[/\\][^\s'\"/\\,;:()<>\[\]]*)+")
 DEVICES = ("auto", "cpu", "cuda", "mps")  # "cuda:N" is allowed too: see check_device
 MAX_SECONDS = 7 * 24 * 3600.0
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+_SHORT = reprlib.Repr()   # Python 3.11's Repr takes no arguments
+_SHORT.maxlevel, _SHORT.maxtuple, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxset = 3, 8, 8, 8, 8
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 120, 120, 60
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` for a message: the same for a plain value, bounded for a long or deeply nested one (a
+    config nested 3,000 deep makes ``repr`` itself fail with RecursionError)."""
+    return _SHORT.repr(value)
 
 
 def choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ValueError(f"{key}={value!r} is not allowed; choose one of: {', '.join(allowed)}")
+        raise ValueError(f"{key}={shown(value)} is not allowed; choose one of: {', '.join(allowed)}")
 
 
 def int_range(key: str, value: Any, low: int, high: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ValueError(f"{key}={value!r} is out of range; allowed: an integer from {low} to {high}")
+        raise ValueError(f"{key}={shown(value)} is out of range; allowed: an integer from {low} to {high}")
 
 
 def float_range(key: str, value: Any, low: float, high: float) -> None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or not low <= value <= high:
-        raise ValueError(f"{key}={value!r} is out of range; allowed: a finite number from {low:g} to {high:g}")
+        raise ValueError(f"{key}={shown(value)} is out of range; allowed: a finite number from {low:g} to "
+                         f"{high:g}")
 
 
 def check_device(key: str, value: Any) -> None:
@@ -36,7 +48,7 @@ def check_device(key: str, value: Any) -> None:
     if isinstance(value, str) and re.fullmatch(r"cuda:\d{1,2}", value):
         return
     if value not in DEVICES:
-        raise ValueError(f"{key}={value!r} is not allowed; choose one of: {', '.join(DEVICES)}, cuda:N")
+        raise ValueError(f"{key}={shown(value)} is not allowed; choose one of: {', '.join(DEVICES)}, cuda:N")
 
 
 def run_keys(cfg: Any) -> None:
@@ -47,6 +59,14 @@ def run_keys(cfg: Any) -> None:
     float_range("max_seconds", cfg.max_seconds, 0.0, MAX_SECONDS)
     for key in ("eval_every", "log_every", "snapshot_every", "checkpoint_every"):
         int_range(key, getattr(cfg, key), 1, 10**7)
+
+
+def public_text(text: object, limit: int = 300) -> str:
+    """A message for a browser: its first line, at most ``limit`` characters, every absolute path (``/a/b/c``,
+    ``~/a``, ``C:\\a``) reduced to its last part, so a message from any library never shows the server's folders."""
+    first = str(text).strip().splitlines()[0] if str(text).strip() else ""
+    short = _ABS_PATH.sub(lambda m: re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1] or "/", first)
+    return short if len(short) <= limit else short[:limit - 1] + "…"
 
 
 def coerce_value(key: str, value: Any, default: Any) -> Any:
@@ -70,7 +90,7 @@ def coerce_value(key: str, value: Any, default: Any) -> Any:
                 raise TypeError
             out = float(value)
             if not math.isfinite(out):
-                raise ValueError(f"{key}={value!r} is not a finite number")
+                raise ValueError(f"{key}={shown(value)} is not a finite number")
             return out
         if isinstance(default, list):
             if isinstance(value, str):
@@ -86,9 +106,9 @@ def coerce_value(key: str, value: Any, default: Any) -> Any:
     except ValueError as exc:
         if "finite" in str(exc):
             raise
-        raise ValueError(f"{key}={value!r} is not a valid {_type_name(default)}") from None
+        raise ValueError(f"{key}={shown(value)} is not a valid {_type_name(default)}") from None
     except (TypeError, OverflowError):
-        raise ValueError(f"{key}={value!r} is not a valid {_type_name(default)}") from None
+        raise ValueError(f"{key}={shown(value)} is not a valid {_type_name(default)}") from None
     return value
 
 
@@ -115,9 +135,9 @@ class DictConfig:
     def from_dict(cls, values: dict[str, Any]):
         """Build from a dict; unknown keys raise ValueError, strings become the fields' types."""
         known = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-        unknown = sorted(set(values) - set(known))
+        unknown = sorted(set(values) - set(known), key=str)
         if unknown:
-            raise ValueError(f"unknown config key {unknown[0]!r}; allowed keys: {', '.join(known)}")
+            raise ValueError(f"unknown config key {shown(unknown[0])}; allowed keys: {', '.join(known)}")
         cfg = cls()
         for key, value in values.items():
             setattr(cfg, key, coerce_value(key, value, getattr(cfg, key)))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from gan_core.checks import DictConfig, choice, coerce_value, float_range, int_range, run_keys
+from gan_core.checks import DictConfig, choice, coerce_value, float_range, int_range, run_keys, shown
 from gan_core.paths import PRESETS_DIR
 
 DATASETS = ("ring8", "grid25", "spiral", "quadratic", "two_curves", "points",
@@ -91,7 +91,7 @@ class TrainConfig(DictConfig):
     def for_dataset(cls, dataset: str, **overrides: Any) -> TrainConfig:
         """The defaults that learn best on a laptop CPU for ``dataset``, then ``overrides``."""
         if dataset not in DATASETS:
-            raise ValueError(f"dataset={dataset!r} is unknown; allowed: {', '.join(DATASETS)}")
+            raise ValueError(f"dataset={shown(dataset)} is unknown; allowed: {', '.join(DATASETS)}")
         values = {**DATASET_DEFAULTS.get(dataset, {}), "dataset": dataset, **overrides}
         return cls.from_dict(values)
 
@@ -104,6 +104,11 @@ class TrainConfig(DictConfig):
             values = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"config is not valid JSON: {exc}") from None
+        except RecursionError:   # json's decoder recurses once per level: 32,000 nested brackets
+            raise ValueError("config JSON is nested too deeply; allowed: an object of key: value pairs as the "
+                             "dashboard downloads it") from None
+        except ValueError as exc:   # e.g. an integer of more than 4,300 digits
+            raise ValueError(f"config is not valid JSON: {str(exc)[:120]}") from None
         if not isinstance(values, dict):
             raise ValueError("config JSON must be an object of key: value pairs")
         return cls.from_dict(values)
@@ -134,7 +139,7 @@ class TrainConfig(DictConfig):
         for key in ("g_hidden", "d_hidden"):
             widths = getattr(self, key)
             if not 1 <= len(widths) <= 8 or any(not 1 <= w <= 4096 for w in widths):
-                raise ValueError(f"{key}={widths!r} is not allowed; give 1 to 8 layer widths, each 1..4096")
+                raise ValueError(f"{key}={shown(widths)} is not allowed; give 1 to 8 layer widths, each 1..4096")
         int_range("d_feature_dim", self.d_feature_dim, 0, 4096)
         int_range("dcgan_width", self.dcgan_width, 4, 256)
         float_range("dropout_d", self.dropout_d, 0.0, 0.95)
@@ -200,7 +205,7 @@ def coerce(key: str, value: Any) -> Any:
     """Convert ``value`` (maybe a string from the command line or a URL) to the type of field ``key``."""
     known = [f.name for f in fields(TrainConfig)]
     if key not in known:
-        raise ValueError(f"unknown config key {key!r}; allowed keys: {', '.join(known)}")
+        raise ValueError(f"unknown config key {shown(key)}; allowed keys: {', '.join(known)}")
     return coerce_value(key, value, getattr(TrainConfig(), key))
 
 

@@ -3,9 +3,13 @@
 
 Two layouts: a source checkout (``make run``) keeps its runs in ``<checkout>/runs``; an installed package
 (``pip install .``) never writes into site-packages and keeps them in the user's data folder instead.
+
+``browser_roots`` is the one list of folders whose files a browser may make the server read (its own uploads and
+the data set folders); ``gan_core.data.user.browser_data_root`` checks a data_root against it.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -54,9 +58,28 @@ def _platform_dir(xdg_var: str, xdg_default: Path, macos: Path, windows_sub: str
     return (Path(xdg) if xdg and Path(xdg).is_absolute() else home / xdg_default) / APP_NAME  # XDG: absolute only
 
 
-def uploads_dir(root: str | Path | None = None) -> Path:
-    """Files sent from browsers: ``<runs_root>/_uploads``."""
-    return Path(root or runs_root()) / "_uploads"
+def uploads_dir(root: str | Path | None = None, browser: str | None = None) -> Path:
+    """Files sent from browsers: ``<runs_root>/_uploads``, and one browser's own ``<runs_root>/_uploads/<key>``.
+
+    ``key`` is a hash of the browser's id, never the id itself: a data_root in a run's config (which every
+    classmate can download) must not carry what identifies its owner's browser.
+    """
+    base = Path(root or runs_root()) / "_uploads"
+    if not browser:
+        return base
+    return base / hashlib.sha256(f"gan-classroom-uploads:{browser}".encode()).hexdigest()[:16]
+
+
+def dataset_dirs() -> list[Path]:
+    """The data set folders a browser may name: the data folder (``$GAN_DATA_DIR``) and the system datasets."""
+    return [default_data_dir(), SYSTEM_DATASETS_DIR]
+
+
+def browser_roots(root: str | Path | None = None, browser: str | None = None) -> list[Path]:
+    """The folders a browser may make the server read: ``browser``'s uploads folder first (a relative data_root
+    lands there), then the data set folders. ``browser=None``: every browser's uploads (a run someone uploaded
+    data for, opened read-only or resumed into a run of one's own)."""
+    return [uploads_dir(root, browser), *dataset_dirs()]
 
 
 def classifier_cache_dir() -> Path:

@@ -2,11 +2,16 @@
 import streamlit as st
 
 from ui import charts, slowmo, state
-from ui.i18n import current_lang, t
+from ui.i18n import code, current_lang, t
 
 st.title(t("page.step"))
 st.caption(t("step.intro"))
-key, config, where = slowmo.source()
+try:
+    key, config, where = slowmo.source()
+    sm = slowmo.get(key, config) if config is not None else None
+except ValueError as exc:   # the run's config or checkpoint cannot be read, or its data cannot be used
+    st.error(t("err.generic", msg=code(exc)))
+    st.stop()
 if config is None:
     st.info(t("step.images_only"))
     st.stop()
@@ -14,8 +19,7 @@ st.caption(t("step.source", what=where))
 
 c1, c2 = st.columns([2, 1])
 if c2.button(t("step.reset"), key="btn_slow_reset", width="stretch"):
-    slowmo.get(key, config, reset=True)
-sm = slowmo.get(key, config)
+    sm = slowmo.get(key, config, reset=True)
 if c1.button(t("step.iterate"), type="primary", key="btn_slow_iter", width="stretch"):
     slowmo.iterate(sm)
 

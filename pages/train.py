@@ -3,7 +3,7 @@ import streamlit as st
 
 from gan_core.config import load_preset
 from ui import classroom, controls, panels, state
-from ui.i18n import t
+from ui.i18n import code, t
 
 run = state.current_run()
 sess = state.live_session(run)
@@ -34,9 +34,9 @@ with right:
     with st.container():  # messages in one fixed slot: the charts below keep their place (and their zoom)
         panels.flash(run)
         if lesson_error:
-            st.error(t("lesson.bad", msg=lesson_error))
+            st.error(t("lesson.bad", msg=code(lesson_error)))
         if error:
-            st.error(t("train.bad_config", msg=error))
+            st.error(t("train.bad_config", msg=code(error)))
         if state.is_active(sess) and not state.owns(sess):
             st.info(t("train.not_owner"))
             # watch only: taking over is for a run its owner left (paused as idle), never from a running owner

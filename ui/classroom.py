@@ -8,18 +8,33 @@ Teacher mode: the server starts with ``GAN_TEACHER_TOKEN`` set; a browser that o
 ``?teacher=<token>`` is the teacher (the token is then removed from its address bar, so a shared link never
 carries it). The teacher can broadcast a run: every sidebar then offers it, read-only (a run belongs to the
 browser that started it), and can build lesson links on the Train page.
+
+Guesses are throttled: after ``FREE_GUESSES`` wrong tokens a browser waits 5 s, then 10 s, 20 s, ... (at most an
+hour) before its next guess is even compared; after ``SERVER_FREE_GUESSES`` wrong tokens on the whole server (a
+student opening new tabs) every guess from anyone waits 1 s, 2 s, 4 s, ... (at most ``SERVER_MAX_WAIT_S``). A
+correct token clears its browser's count; the server's clears after ``SERVER_FORGET_S`` without a wrong guess.
+(So a student who keeps guessing also makes the teacher wait up to a minute: the price of a global limit.)
 """
 from __future__ import annotations
 
 import hmac
 import os
+import threading
+import time
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 from gan_core.config import list_presets
 
+from .i18n import t
+
 TOKEN_ENV = "GAN_TEACHER_TOKEN"
+FREE_GUESSES = 3
+MAX_WAIT_S = 3600.0
+SERVER_FREE_GUESSES = 20
+SERVER_MAX_WAIT_S = 60.0
+SERVER_FORGET_S = 600.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -28,13 +43,57 @@ def _board() -> dict:
     return {"run": None}
 
 
+@st.cache_resource(show_spinner=False)
+def _server_guesses() -> dict:
+    """Server-wide count of wrong teacher tokens: ``{"lock", "fails", "last", "until"}``."""
+    return {"lock": threading.Lock(), "fails": 0, "last": 0.0, "until": 0.0}
+
+
+def _wait(fails: int, free: int, base: float, cap: float) -> float:
+    """Seconds to wait after ``fails`` wrong guesses: none before ``free`` of them, then ``base``, twice that, ...
+    up to ``cap``."""
+    return 0.0 if fails < free else min(base * 2.0 ** min(fails - free, 30), cap)
+
+
+def check_token(given: str, now: float | None = None, mine: dict | None = None) -> bool | float:
+    """True for the teacher's token, False for a wrong one, or the seconds to wait before a guess is compared at
+    all (``FREE_GUESSES`` per browser session, ``SERVER_FREE_GUESSES`` per server, then exponential delays).
+    ``mine``: this browser's count (default: kept in its session state)."""
+    now = time.monotonic() if now is None else now
+    if mine is None:
+        mine = st.session_state.setdefault("_teacher_guesses", {})
+    mine.setdefault("fails", 0)
+    mine.setdefault("until", 0.0)
+    board = _server_guesses()
+    token = os.environ.get(TOKEN_ENV, "")
+    with board["lock"]:
+        if now - board["last"] > SERVER_FORGET_S:
+            board["fails"], board["until"] = 0, 0.0
+        wait = max(mine["until"], board["until"]) - now
+        if wait > 0:
+            return wait
+        # bytes: compare_digest refuses non-ASCII str (?teacher=é raised TypeError and broke the page)
+        if token and hmac.compare_digest(given.encode("utf-8", "surrogatepass"), token.encode("utf-8")):
+            mine["fails"], mine["until"] = 0, 0.0
+            return True
+        mine["fails"] += 1
+        mine["until"] = now + _wait(mine["fails"], FREE_GUESSES, 5.0, MAX_WAIT_S)
+        board["fails"], board["last"] = board["fails"] + 1, now
+        board["until"] = now + _wait(board["fails"], SERVER_FREE_GUESSES, 1.0, SERVER_MAX_WAIT_S)
+        return False
+
+
 def sync_teacher() -> bool:
-    """Read ``?teacher=`` once (then drop it from the URL); True for the teacher's browser session."""
+    """Read ``?teacher=`` once (then drop it from the URL); True for the teacher's browser session. A guess
+    while this browser or the server must wait (``check_token``) is not compared and changes nothing."""
     given = st.query_params.get("teacher")
     if given is not None:
-        token = os.environ.get(TOKEN_ENV, "")
-        st.session_state["teacher"] = bool(token) and hmac.compare_digest(str(given), token)
         del st.query_params["teacher"]
+        result = check_token(str(given))
+        if result is True or result is False:
+            st.session_state["teacher"] = result
+        else:
+            st.warning(t("teacher.wait", s=max(1, round(result))))
     return is_teacher()
 
 

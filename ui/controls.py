@@ -7,6 +7,7 @@ current run trains, knobs in ``LIVE_KEYS`` change it at once (``session.update``
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -19,6 +20,7 @@ from gan_core.config import (
     MODELS,
     OPTIMIZERS,
     TrainConfig,
+    coerce,
     list_presets,
     load_preset,
 )
@@ -26,7 +28,7 @@ from gan_core.data.user import browser_data_root
 from gan_core.runtime import uploads
 
 from . import classroom, state
-from .i18n import current_lang, t
+from .i18n import code, current_lang, t
 
 LR_VALUES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 BATCH_VALUES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
@@ -80,11 +82,42 @@ def form() -> dict:
 
 
 def load_form(values: dict) -> None:
-    """Replace the form with ``values`` (a config dict) and reset every widget to it."""
-    full = {**TrainConfig().to_dict(), **{k: v for k, v in values.items() if k in TrainConfig().to_dict()}}
+    """Replace the form with ``values`` (a config dict) and reset every widget to it. A data_root in this
+    browser's uploads folder shows as its name there (the form never shows the server's folders)."""
+    defaults = TrainConfig().to_dict()
+    full = {**defaults, **{k: _form_value(k, v, defaults[k]) for k, v in values.items() if k in defaults}}
+    full["data_root"] = _shown_root(full["data_root"])
     st.session_state["form"] = full
     for name in KNOBS:
         st.session_state[_key(name)] = _to_widget(name, full[name])
+
+
+def _form_value(name: str, value: Any, default: Any) -> Any:
+    """``value`` as the form can show it, else ``default``: a run's hand-edited config.json may hold a wrong type
+    or a value no widget accepts (a number outside its box, a choice it does not offer)."""
+    try:
+        value = coerce(name, value)
+    except ValueError:
+        return default
+    kind, spec = KNOBS.get(name, ("other", None))
+    if kind == "select" and value not in spec:
+        return default
+    if kind in ("int", "float") and not spec[0] <= value <= spec[1]:
+        return default
+    if kind == "log" and not 0 < value < 1e9:
+        return default
+    return value
+
+
+def _shown_root(value: Any) -> Any:
+    """``value`` relative to this browser's uploads folder when it lies inside it (the checks resolve it back)."""
+    if not isinstance(value, str) or not value:
+        return value
+    own = state.data_roots()[0]
+    try:
+        return str(Path(value).relative_to(own))
+    except ValueError:
+        return value
 
 
 def form_config() -> tuple[TrainConfig | None, str | None]:
@@ -117,7 +150,7 @@ def _on_change(name: str) -> None:
             new = sess.update(**{name: raw})
             st.session_state["flash"] = ("success", t("train.updated", key=name, value=new[name]))
         except ValueError as exc:
-            st.session_state["flash"] = ("error", t("train.bad_update", msg=exc))
+            st.session_state["flash"] = ("error", t("train.bad_update", msg=code(exc)))
 
 
 def preset_order(presets: dict[str, dict]) -> list[str]:
@@ -155,14 +188,17 @@ def _on_open() -> None:
         if upload.name.lower().endswith(".json"):
             load_form(uploads.read_config(upload.getvalue(), upload.name).to_dict())
             st.session_state["preset"] = CUSTOM
-            st.session_state["flash"] = ("success", t("open.config", name=upload.name))
+            st.session_state["flash"] = ("success", t("open.config", name=code(upload.name)))
         else:
-            run_dir = uploads.import_checkpoint(upload.getvalue(), upload.name, state.registry().root)
+            run_dir = uploads.import_checkpoint(upload.getvalue(), upload.name, state.registry().root,
+                                                browser=state.browser_id())
+            state.mark_own(run_dir.name)
             state.select_run(run_dir.name)
             step = state.status(run_dir.name)["step"]
-            st.session_state["flash"] = ("success", t("open.checkpoint", name=upload.name, run=run_dir.name, step=step))
+            st.session_state["flash"] = ("success", t("open.checkpoint", name=code(upload.name), run=run_dir.name,
+                                                      step=step))
     except ValueError as exc:
-        st.session_state["flash"] = ("error", t("open.bad", msg=exc))
+        st.session_state["flash"] = ("error", t("open.bad", msg=code(exc)))
 
 
 def file_opener() -> None:

@@ -13,6 +13,7 @@ A text shown with a count may have plural forms, ``{ one = "...", other = "..." 
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 # isort: split
@@ -107,3 +108,15 @@ def texts(prefix: str, lang: str | None = None) -> dict[str, str]:
     ``texts("plotly:", "zh")`` is Plotly's own chart texts in Chinese, keyed by their English.
     """
     return {key[len(prefix):]: _pick(entry, {}) for key, entry in _table(lang).items() if key.startswith(prefix)}
+
+
+def code(value: object) -> str:
+    """``value`` (a message or name that echoes what a browser sent) as inline code for a markdown text, so it
+    shows as typed: never as a link, an image, a colour, maths or bold (``?preset=[link](http://x)``). One line
+    (a blank line would end the code span), fenced with more backticks than it holds."""
+    text = " ".join(str(value).split())
+    if not text:
+        return ""
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

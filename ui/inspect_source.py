@@ -15,12 +15,12 @@ from gan_core.lessons import features as gi
 from gan_core.runtime.runs import load_trainer
 
 from . import state
-from .i18n import t
+from .i18n import code, t
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _loaded(path: str, mtime: float) -> Any:
-    return gi.frozen_copy(load_trainer(path, device="cpu"))
+    return gi.frozen_copy(load_trainer(path, device="cpu", roots=state.open_roots()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -43,6 +43,11 @@ def page_run(title_key: str, intro_key: str) -> str:
         st.stop()
     if not gan_run(run):
         st.info(t("disc.not_gan"))
+        st.stop()
+    try:
+        views(run)   # a run whose config or checkpoint cannot be read: one message, not a traceback
+    except ValueError as exc:
+        st.error(t("err.generic", msg=code(exc)))
         st.stop()
     return run
 

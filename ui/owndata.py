@@ -1,7 +1,7 @@
 """A student's own 2-D points (drawn or uploaded): validation, and saving as a CSV inside the runs folder.
 
-Saved files go to ``<runs_root>/_uploads/<id>.csv`` (``list_runs`` skips folders without config.json) and a run
-reads them with ``dataset="points", data_root=<that file>``.
+Saved files go to this browser's own uploads folder, ``uploads_dir(root, browser)/<id>.csv`` (``list_runs`` skips
+folders without config.json), and a run reads them with ``dataset="points", data_root=<that file>``.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 from gan_core.data.builtin import load_dataset
 from gan_core.paths import uploads_dir
 
-from .i18n import t
+from .i18n import code, t
 
 MAX_BYTES = 2 * 2**20   # upload size limit
 MAX_POINTS = 100_000
@@ -49,13 +49,13 @@ def parse_points(raw: bytes) -> np.ndarray:
     for i, line in enumerate(lines):
         cells = [c.strip().strip('"') for c in (line.split(sep) if sep else line.split())]
         if len(cells) != 2:
-            raise PointsError("own.err.columns", row=i + 1, n=len(cells), line=line[:40])
+            raise PointsError("own.err.columns", row=i + 1, n=len(cells), line=code(line[:40]))
         try:
             rows.append((float(cells[0]), float(cells[1])))
         except ValueError:
             if i == 0:
                 continue  # a header row
-            raise PointsError("own.err.number", row=i + 1, line=line[:40]) from None
+            raise PointsError("own.err.number", row=i + 1, line=code(line[:40])) from None
     return check_points(np.asarray(rows, dtype=np.float64).reshape(-1, 2))
 
 
@@ -71,10 +71,11 @@ def check_points(points: np.ndarray) -> np.ndarray:
     return pts.astype(np.float32)
 
 
-def save_points(points: np.ndarray, root: Path | None = None) -> Path:
-    """Write the points as ``x,y`` CSV to ``<runs_root>/_uploads/<id>.csv``; check the engine reads it back."""
+def save_points(points: np.ndarray, root: Path | None = None, browser: str | None = None) -> Path:
+    """Write the points as ``x,y`` CSV to ``browser``'s uploads folder as ``<id>.csv``; check the engine reads it
+    back."""
     pts = check_points(points)
-    folder = uploads_dir(root)
+    folder = uploads_dir(root, browser)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex[:10]}.csv"
     buf = io.StringIO()
@@ -98,8 +99,8 @@ def train_on(dataset: str, path: Path, saved: str) -> None:
     controls.load_form(config.to_dict())
     try:
         sess = state.start_run(config)
-    except ValueError as exc:   # this browser's cap on unfinished runs
-        st.error(t("err.generic", msg=exc))
+    except ValueError as exc:   # this browser's cap on unfinished runs, a full disk
+        st.error(t("err.generic", msg=code(exc)))
         return
     st.session_state["flash"] = ("success", saved + " " + t("train.started", run=sess.run_id))
     st.switch_page("pages/train.py")

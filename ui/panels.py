@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from gan_core.checks import public_text
 from gan_core.config import POINT_DATASETS
 from gan_core.data.builtin import CLASS_NAMES, TOY_SETS, load_dataset
 
 from . import charts, classroom, state
 from .components.plotly_live import live_chart, zoom_of
-from .i18n import current_lang, t
+from .i18n import code, current_lang, t
 
 REFRESH_S = state.REFRESH_S  # live panels redraw this often (slower with many browsers: state.refresh_s)
 FIRST_S = 0.5  # while a run has no point yet: poll twice as often, so its first point shows at once
@@ -50,12 +51,12 @@ def run_buttons(sess, config, config_error: str | None) -> None:
     if cols[0].button(t("train.start"), type="primary", help=t("train.start_help"), width="stretch",
                       key="btn_start"):
         if config is None:
-            st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
+            st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
         else:
-            try:   # a model too large for this machine, or this browser's cap on unfinished runs
+            try:   # a model too large for this machine, this browser's cap on unfinished runs, a full disk
                 new = state.start_run(config)
-            except ValueError as exc:
-                st.session_state["flash"] = ("error", t("err.generic", msg=exc))
+            except ValueError as exc:   # nothing started, no run folder
+                st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
             else:
                 st.session_state["flash"] = ("success", t("train.started", run=new.run_id))
                 state.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
@@ -81,7 +82,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
                  disabled=(sess is not None and active and not mine)):
         target = sess if can else None
         if target is None and config is None:
-            st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
+            st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
         else:
             try:
                 if target is None:
@@ -94,22 +95,19 @@ def run_buttons(sess, config, config_error: str | None) -> None:
 
 
 GENERIC_HINT = "Check the settings named in the message"   # gan_core's hint for any failure but out-of-memory
-_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s:'\"]+)+[\\/]([^\\/\s:'\"]+)")
 
 
 def cause(error: str) -> str:
     """A run's error as one sentence for the page: its first line, without the exception's class name, and any
     server path cut to its file name (``ValueError: /srv/up/bad.csv: row 3 ...`` -> ``bad.csv: row 3 ...``)."""
-    line = (error or "").strip().splitlines()[0] if (error or "").strip() else ""
-    line = re.sub(r"^[A-Za-z_][\w.]*(?:Error|Exception|Warning): ", "", line)
-    return _PATH.sub(r"\1", line)
+    return re.sub(r"^[A-Za-z_][\w.]*(?:Error|Exception|Warning): ", "", public_text(error or ""))
 
 
 def status_box(info: dict) -> None:
     """A failed or diverged run: its cause in one sentence and what to try (in the page's language when it is
     gan_core's generic advice)."""
     if failed(info["state"]) and info.get("error"):
-        st.error(t(f"train.{info['state']}", msg=cause(info["error"])))
+        st.error(t(f"train.{info['state']}", msg=code(cause(info["error"]))))
         hint = info.get("hint") or ""
         if info["state"] == "failed" and (not hint or hint.startswith(GENERIC_HINT)):
             hint = t("train.hint_failed")
@@ -345,7 +343,7 @@ def disk(run_id: str) -> None:
             try:
                 state.resume_run(run_id)
             except ValueError as exc:
-                st.session_state["flash"] = ("error", t("err.generic", msg=exc))
+                st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
             st.rerun()
     elif not state.has_checkpoint(run_id):
         st.caption(t("train.no_checkpoint"))
@@ -368,7 +366,7 @@ def disk(run_id: str) -> None:
                 _draw_view(state.disk_view(run_id), lang, "train-plane", run_id, st.container(),
                            points=cfg.get("dataset") in POINT_DATASETS)
             except (ValueError, OSError) as exc:
-                st.error(t("err.generic", msg=exc))
+                st.error(t("err.generic", msg=code(exc)))
 
 
 def downloads(run_id: str) -> None:

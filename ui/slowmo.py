@@ -21,7 +21,7 @@ def source() -> tuple[str, TrainConfig | None, str]:
     run = state.current_run()
     cfg = state.config_of(run) if run else {}
     if cfg.get("dataset") in POINT_DATASETS:
-        return f"run:{run}", TrainConfig.from_dict(cfg), t("step.from_run", run=run)
+        return f"run:{run}", state.run_config(run), t("step.from_run", run=run)
     form_cfg, _ = controls.form_config()
     if form_cfg is not None and form_cfg.is_points:
         return f"form:{form_cfg.to_json()}", form_cfg, t("step.from_form", dataset=form_cfg.dataset)

@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from gan_core.paths import runs_root, uploads_dir
-from gan_core.runtime import store
+from gan_core.config import TrainConfig
+from gan_core.paths import browser_roots, runs_root
+from gan_core.runtime import runs, store
 from gan_core.runtime.registry import RunRegistry
-from gan_core.runtime.runs import load_trainer
 from gan_core.runtime.session import TrainingSession
 from gan_core.runtime.snapshot import ENDED
 
-from .i18n import LANGS, from_locale
+from .i18n import LANGS, code, from_locale, t
 
 ACTIVE = ("starting", "queued", "running", "paused")
 
@@ -148,13 +148,17 @@ def run_list() -> list[dict]:
 
 
 def sync_run(runs: list[dict]) -> str | None:
-    """The current run: ``?run=`` if it exists, else this session's, else the newest; written back to both."""
-    ids = [r["run_id"] for r in runs]
+    """The current run: ``?run=`` if it exists, else this session's, else none; written back to both.
+
+    Never the server's newest run: in a class that is another student's, and the Train form would take its
+    settings. A new browser opens on a fresh form; only an explicit link (or the run picker) opens a run.
+    """
+    ids = {r["run_id"] for r in runs}
     run = st.query_params.get("run")
     if run not in ids:
         run = st.session_state.get("run")
     if run not in ids:
-        run = ids[0] if ids else None
+        run = None
     select_run(run)
     return run
 
@@ -177,11 +181,23 @@ def live_session(run_id: str | None) -> TrainingSession | None:
 
 
 def data_roots() -> list[Path]:
-    """Folders a data_root typed in a browser may point into: the uploads folder first (a relative path lands
-    there), then the data folder (``$GAN_DATA_DIR``) and the system datasets (/usr/share/datasets)."""
-    from gan_core.paths import FASHION_MNIST_SYSTEM_DIR, default_data_dir
+    """Folders a data_root this browser gives (typed, in an uploaded config or checkpoint) may point into: this
+    browser's own uploads folder first (a relative path lands there), then the data set folders."""
+    return browser_roots(registry().root, browser_id())
 
-    return [uploads_dir(registry().root), default_data_dir(), FASHION_MNIST_SYSTEM_DIR.parent]
+
+def open_roots() -> list[Path]:
+    """Folders the config.json of a run opened or resumed from this browser may read: every browser's uploads
+    (a classmate's run on their own data opens for everyone) and the data set folders; nothing else."""
+    return browser_roots(registry().root, None)
+
+
+def run_config(run_id: str) -> TrainConfig:
+    """The config of a live or on-disk run, its data_root checked (``open_roots``). Raises ValueError."""
+    sess = live_session(run_id)
+    if sess is not None:
+        return sess.config
+    return runs.run_config(run_dir(run_id), open_roots())
 
 
 def run_dir(run_id: str) -> Path:
@@ -202,8 +218,14 @@ def take_over(sess: TrainingSession) -> None:
 
 
 def start_run(config: Any) -> TrainingSession:
-    """Create and start a run owned by this browser, and make it the current run."""
-    sess = registry().create(config, owner=browser_id())
+    """Create and start a run owned by this browser, and make it the current run. Raises ValueError for a
+    data_root outside this browser's folders (``data_roots``), or when the run cannot be written (a full disk:
+    ``store.new_run_dir`` refuses before it makes a folder)."""
+    config = runs.checked_config(config, data_roots())
+    try:
+        sess = registry().create(config, owner=browser_id())
+    except OSError as exc:
+        raise ValueError(t("train.no_space", msg=exc.strerror or type(exc).__name__)) from None
     sess.start()
     select_run(sess.run_id)
     return sess
@@ -218,15 +240,44 @@ def wait_first_point(sess: TrainingSession, timeout: float = 1.0) -> bool:
     return bool(sess.snapshot().metrics)
 
 
+def mark_own(run_id: str) -> None:
+    """Remember that this browser made ``run_id`` (e.g. it imported the checkpoint): Resume trains it in place."""
+    st.session_state.setdefault("own_runs", set()).add(run_id)
+
+
 def resume_run(run_id: str) -> TrainingSession:
+    """Resume a run from its checkpoint, owned by this browser, and make it the current run.
+
+    This browser's own run (it started or imported it in this server) trains on in its folder; anyone else's,
+    or one whose owner this server no longer knows (after a restart), is first copied into a new run of this
+    browser's (``runs.fork_run``): the original's files are never overwritten by another browser.
+    Raises ValueError when its config.json names a data_root outside ``open_roots`` (a run folder must not make
+    the server read its other files) or it cannot be resumed.
+    """
+    runs.run_config(run_dir(run_id), open_roots())
+    old = live_session(run_id)
+    mine = run_id in st.session_state.get("own_runs", ()) or (old is not None and old.owner == browser_id())
+    if not mine:
+        try:
+            run_id = runs.fork_run(run_dir(run_id), registry().root).name
+        except OSError as exc:
+            raise ValueError(t("train.no_space", msg=exc.strerror or type(exc).__name__)) from None
+        mark_own(run_id)
     sess = registry().resume(run_id, owner=browser_id())
     sess.start()
+    select_run(run_id)
     return sess
 
 
 @st.cache_data(ttl=1.0, show_spinner=False, max_entries=64)
 def _disk_metrics(path: str) -> dict[str, np.ndarray]:
     return store.read_metrics(path)
+
+
+def _unreadable(exc: Exception) -> None:
+    """A run whose files cannot be read (a corrupt metrics.sqlite, a truncated checkpoint): one message where
+    its data would be, and the page goes on."""
+    st.error(t("err.generic", msg=code(exc)))
 
 
 def downsample(series: dict[str, np.ndarray], max_points: int) -> dict[str, np.ndarray]:
@@ -249,7 +300,11 @@ def series(run_id: str, max_points: int = 2000, zoom: tuple[float, float] | None
     if sess is not None:
         overview = sess.series(max_points=max_points)
     else:
-        overview = dict(_disk_metrics(str(run_dir(run_id))))
+        try:
+            overview = dict(_disk_metrics(str(run_dir(run_id))))
+        except ValueError as exc:
+            _unreadable(exc)
+            return {"step": np.zeros(0, np.int64)}
         overview.pop("time", None)
     if zoom is not None and len(overview.get("step", ())):
         lo, hi = sorted(float(v) for v in zoom)
@@ -277,8 +332,14 @@ def _merge(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.n
 
 
 def events(run_id: str) -> list[dict]:
+    """The run's events; none when its database cannot be read (``series`` says so)."""
     sess = live_session(run_id)
-    return sess.events() if sess is not None else store.read_events(run_dir(run_id))
+    if sess is not None:
+        return sess.events()
+    try:
+        return store.read_events(run_dir(run_id))
+    except ValueError:
+        return []
 
 
 def status(run_id: str) -> dict:
@@ -302,9 +363,10 @@ def config_of(run_id: str) -> dict:
     try:
         import json
 
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return {}
+    return values if isinstance(values, dict) else {}
 
 
 def has_checkpoint(run_id: str) -> bool:
@@ -328,15 +390,20 @@ def sample_png(run_id: str, step: int) -> bytes | None:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _disk_view(path: str, mtime: float) -> Any:
-    return load_trainer(path, device="cpu").view()
+    return runs.load_trainer(path, device="cpu", roots=open_roots()).view()
 
 
 def disk_view(run_id: str) -> Any:
-    """The 2-D ``View`` of an on-disk run at its last checkpoint (models rebuilt once, then cached)."""
+    """The 2-D ``View`` of an on-disk run at its last checkpoint (models rebuilt once, then cached); None, with
+    a message, when its config or checkpoint cannot be read."""
     ckpt = run_dir(run_id) / "checkpoints" / "latest.pt"
     if not ckpt.is_file():
         return None
-    return _disk_view(str(run_dir(run_id)), ckpt.stat().st_mtime)
+    try:
+        return _disk_view(str(run_dir(run_id)), ckpt.stat().st_mtime)
+    except ValueError as exc:
+        _unreadable(exc)
+        return None
 
 
 def ended(state: str) -> bool:

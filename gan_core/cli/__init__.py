@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -164,9 +165,20 @@ def cmd_presets(args: argparse.Namespace) -> dict:
     return {"presets": list(presets)}
 
 
+MAX_BENCH_SECONDS = 3600.0
+
+
 def cmd_bench(args: argparse.Namespace) -> dict:
     from gan_core.cli.bench import run_bench
+    from gan_core.config import MAX_BATCH
 
+    if not math.isfinite(args.seconds) or not 0 < args.seconds <= MAX_BENCH_SECONDS:   # nan never ended
+        raise ValueError(f"--seconds {args.seconds:g} is out of range; allowed: a number above 0, at most "
+                         f"{MAX_BENCH_SECONDS:g}")
+    if not 2 <= args.batch_size <= MAX_BATCH:
+        raise ValueError(f"--batch-size {args.batch_size} is out of range; allowed: 2 to {MAX_BATCH}")
+    if not 0 <= args.threads <= 256:
+        raise ValueError(f"--threads {args.threads} is out of range; allowed: 0 (chosen for you) to 256")
     return run_bench(seconds=args.seconds, batch_size=args.batch_size, threads=args.threads, model=args.model)
 
 

@@ -2,7 +2,8 @@
 sets, CIFAR-10 and user files.
 
 Decoded image sets are cached in-process and shared between loads: treat them as read-only. The record they
-come in (``Dataset``) and the batcher live in ``gan_core.data.dataset``.
+come in (``Dataset``) and the batcher live in ``gan_core.data.dataset``. Errors name files and folders by their
+last part only (a browser sees them; the server's folders are its own business).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gan_core.checks import public_text
 from gan_core.data.dataset import Dataset, DatasetUnavailable, bounds, labelled, to_unit
 from gan_core.paths import FASHION_MNIST_SYSTEM_DIR, default_data_dir
 
@@ -40,6 +42,7 @@ CLASS_NAMES = {
     "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
 }
 _TV_NAMES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
+_DATA_DIR_TEXT = "$GAN_DATA_DIR, by default ~/.cache/gan_classroom"
 _IDX = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
         False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 
@@ -62,7 +65,8 @@ def load_dataset(name: str, data_root: str = "", *, train: bool = True, n_points
     root = Path(data_root).expanduser().resolve() if data_root else None
     if name in ("points", "folder"):
         if root is None or not root.exists():
-            raise ValueError(f"dataset={name!r} needs data_root: an existing file or folder, not {data_root!r}")
+            given = repr(Path(data_root).name) if data_root else "empty"
+            raise ValueError(f"dataset={name!r} needs data_root: an existing file or folder; {given} is not one")
         from gan_core.data.user import read_folder, read_points  # user files: decoded only when asked for
         return read_points(root) if name == "points" else read_folder(root)
     return _image_set(name, str(root or ""), bool(train), bool(download), str(default_data_dir()))
@@ -119,28 +123,32 @@ def _image_set(name: str, data_root: str, train: bool, download: bool, home: str
     roots = ([Path(data_root)] if data_root else []) + [Path(home)]
     root = next((r for r in roots if name == "cifar10" and (r / "cifar-10-batches-py").is_dir()), None)
     if root is None and not download:
-        raise _unavailable(name, searched, "download=False")
+        raise _unavailable(name, data_root, "download=False")
     root = root or roots[0]
     if data_root and not root.is_dir():  # found nowhere: a mistyped data_root must not become a download folder
-        raise DatasetUnavailable(f"data_root={data_root!r} is not an existing folder; allowed: a folder holding "
-                                 f"the {name} files, or empty to use {home}")
+        raise DatasetUnavailable(f"data_root={Path(data_root).name!r} is not an existing folder; allowed: a folder "
+                                 f"holding the {name} files, or empty to use the data folder ({_DATA_DIR_TEXT})")
     try:
         import torchvision.datasets as tvd
         root.mkdir(parents=True, exist_ok=True)
         ds = getattr(tvd, _TV_NAMES[name])(str(root), train=train, download=download)
     except ImportError as exc:
-        raise _unavailable(name, searched, f"torchvision is not installed: {exc}") from None
+        raise _unavailable(name, data_root, f"torchvision is not installed: {exc}") from None
     except (RuntimeError, OSError, ValueError, tarfile.TarError) as exc:
-        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
-        raise _unavailable(name, searched, f"torchvision: {reason}") from None
+        reason = public_text(" ".join(str(exc).split())) or type(exc).__name__
+        raise _unavailable(name, data_root, f"torchvision: {reason}") from None
     x = np.asarray(ds.data)   # MNIST-like (N, 28, 28); CIFAR-10 (N, 32, 32, 3)
     x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
     return labelled(name, to_unit(x), np.asarray(ds.targets), CLASS_NAMES[name], str(root))
 
 
+def _search_subs(name: str) -> tuple[str, ...]:
+    return ("cifar-10-batches-bin",) if name == "cifar10" else (f"{_TV_NAMES[name]}/raw", _TV_NAMES[name])
+
+
 def _search_dirs(name: str, data_root: str, home: Path) -> list[Path]:
     roots = ([Path(data_root)] if data_root else []) + [home]
-    subs = ("cifar-10-batches-bin",) if name == "cifar10" else (f"{_TV_NAMES[name]}/raw", _TV_NAMES[name])
+    subs = _search_subs(name)
     dirs = [d for r in roots for d in (r, *(r / s for s in subs))]
     return dirs + ([FASHION_MNIST_SYSTEM_DIR] if name == "fashion_mnist" else [])
 
@@ -158,7 +166,7 @@ def _read_local(name: str, folder: Path, train: bool) -> tuple[np.ndarray, np.nd
             return None
         raw = np.concatenate([np.fromfile(f, np.uint8) for f in files])
         if raw.size % 3073:
-            raise DatasetUnavailable(f"{folder}: the CIFAR-10 binary batches have the wrong size")
+            raise DatasetUnavailable(f"{folder.name!r}: the CIFAR-10 binary batches have the wrong size")
         records = raw.reshape(-1, 3073)   # 1 label byte, then 3 x 32 x 32 bytes (R, G, B planes)
         return records[:, 1:].reshape(-1, 3, 32, 32), records[:, 0]
     paths = []
@@ -169,7 +177,7 @@ def _read_local(name: str, folder: Path, train: bool) -> tuple[np.ndarray, np.nd
         return None
     x = read_idx(paths[0])
     if x.ndim != 3:
-        raise DatasetUnavailable(f"{paths[0]} holds shape {x.shape}; expected images (N, H, W)")
+        raise DatasetUnavailable(f"{paths[0].name!r} holds shape {x.shape}; expected images (N, H, W)")
     return x[:, None], read_idx(paths[1])
 
 
@@ -178,28 +186,32 @@ def read_idx(path: Path) -> np.ndarray:
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except (OSError, EOFError, zlib.error) as exc:
-        raise DatasetUnavailable(f"{path} could not be read ({exc}); replace the file") from None
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        raise DatasetUnavailable(f"{path.name!r} could not be read ({why}); replace the file") from None
     ndim = raw[3] if len(raw) >= 4 else 0
     if ndim == 0 or raw[:3] != b"\x00\x00\x08" or len(raw) < 4 + 4 * ndim:
-        raise DatasetUnavailable(f"{path} is not an unsigned-byte IDX file (bad header)")
+        raise DatasetUnavailable(f"{path.name!r} is not an unsigned-byte IDX file (bad header)")
     dims = tuple(int(d) for d in np.frombuffer(raw, ">i4", ndim, 4))
     data = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
     if data.size != math.prod(dims):
-        raise DatasetUnavailable(f"{path} is truncated: its header says {dims}, it holds {data.size} bytes")
+        raise DatasetUnavailable(f"{path.name!r} is truncated: its header says {dims}, it holds {data.size} bytes")
     return data.reshape(dims)
 
 
-def _unavailable(name: str, searched: list[Path], reason: str) -> DatasetUnavailable:
+def _unavailable(name: str, data_root: str, reason: str) -> DatasetUnavailable:
     files = ("the folder cifar-10-batches-bin (binary version) or cifar-10-batches-py (python version)"
              if name == "cifar10" else "the four IDX files train-images-idx3-ubyte, train-labels-idx1-ubyte, "
              "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (.gz or not)")
     apt = (f"On Debian/Ubuntu, `sudo apt install dataset-fashion-mnist` puts it in {FASHION_MNIST_SYSTEM_DIR}, "
            "which is found automatically. " if name == "fashion_mnist" else
            "Offline alternative: fashion_mnist (Debian/Ubuntu package dataset-fashion-mnist). ")
+    where = ("data_root, " if data_root else "") + f"the data folder ({_DATA_DIR_TEXT})"
+    system = " and the system datasets" if name == "fashion_mnist" else ""
     return DatasetUnavailable(
-        f"Dataset {name!r} is not available ({reason}). Searched: {', '.join(map(str, searched))}. "
+        f"Dataset {name!r} is not available ({reason}). Searched: {where}, their subfolders "
+        f"{' and '.join(_search_subs(name))}{system}. "
         f"Put {files} in a folder and point to it with --set data_root=FOLDER (the data_root box in the "
-        f"dashboard), or put them in {default_data_dir()}. {apt}With internet access, torchvision downloads it "
+        f"dashboard), or put them in the data folder. {apt}With internet access, torchvision downloads it "
         "there by itself.")
 
 

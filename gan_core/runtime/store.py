@@ -9,12 +9,14 @@ writes a run; the ``read_*`` functions work on any run folder, also one another 
 from __future__ import annotations
 
 import collections
+import errno
 import json
 import math
 import os
 import pickle
 import re
 import secrets
+import shutil
 import sqlite3
 import threading
 import time
@@ -26,10 +28,12 @@ from typing import Any, Self
 import numpy as np
 import torch
 
+from gan_core.checks import shown
 from gan_core.paths import runs_root
 
 CHECKPOINT_FORMAT = "gan-classroom-checkpoint"
 CHECKPOINT_VERSION = 1
+MIN_FREE_BYTES = 64 * 2**20  # a new run needs this much free disk (config, metrics, checkpoints, samples)
 MAX_BUFFER = 10_000  # buffered rows that force a flush, so a caller that never flushes cannot grow memory
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS metrics (step INTEGER NOT NULL, time REAL NOT NULL, data TEXT NOT NULL);
@@ -45,10 +49,18 @@ _PLAIN_LEAVES = (torch.Tensor, str, bytes, int, float, complex, bool, type(None)
 
 def new_run_dir(dataset: str, root: str | Path | None = None) -> Path:
     """Create and return ``<root>/<YYYYmmdd-HHMMSS.mmm>-<dataset>-<4 hex>`` (milliseconds, so runs made in one
-    second sort by their start); the dataset name is reduced to [a-z0-9_-]."""
+    second sort by their start); the dataset name is reduced to [a-z0-9_-].
+
+    Raises OSError (ENOSPC), before making anything, when less than ``MIN_FREE_BYTES`` are free there: a full
+    disk must not leave an empty run folder behind each try.
+    """
     base = Path(root) if root is not None else runs_root()
     name = re.sub(r"[^a-z0-9_-]+", "_", str(dataset).lower()).strip("_-")[:40] or "run"
     base.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(base).free
+    if free < MIN_FREE_BYTES:
+        raise OSError(errno.ENOSPC, f"only {free / 2**20:.0f} MB are free where runs are written; a run needs at "
+                                    f"least {MIN_FREE_BYTES // 2**20} MB")
     while True:  # the 4 hex digits make a clash unlikely; exist_ok=False makes it impossible
         now = time.time()
         stamp = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}.{int(now % 1 * 1000):03d}"
@@ -271,33 +283,37 @@ class RunStore:
         db.close()
 
 
-def load_checkpoint(path: str | Path) -> dict:
+def load_checkpoint(path: str | Path, label: str | None = None) -> dict:
     """Load a checkpoint with ``torch.load(map_location="cpu", weights_only=True)`` and check its schema.
+
+    ``label``: how errors name the file (default ``'<run>/checkpoints/<name>.pt'``: never the runs folder).
 
     Raises:
         ValueError: the file is missing, corrupt, not a dict, has no/another ``format``, a newer ``version``,
             or holds objects whose unpickling could run code (refused, never executed).
     """
     p = Path(path)
+    label = label or repr("/".join(p.parts[-3:]))
     if not p.is_file():
-        raise ValueError(f"checkpoint {p} does not exist")
+        raise ValueError(f"checkpoint {label} does not exist")
     try:
         state = torch.load(p, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:  # weights_only met a global/opcode outside its allow-list
         found = re.search(r"GLOBAL (\S+)", str(e))
-        why = f"it references {found.group(1)}" if found else "it uses pickle features outside the safe subset"
-        raise ValueError(f"refused to load checkpoint {p}: {why}, and unpickling it could run arbitrary code "
+        why = f"it references {found.group(1)[:80]}" if found else "it uses pickle features outside the safe subset"
+        raise ValueError(f"refused to load checkpoint {label}: {why}, and unpickling it could run arbitrary code "
                          "(weights_only=True); only load files you trust, or it is corrupt") from None
     except Exception as e:  # noqa: BLE001 - torch raises RuntimeError/EOFError/KeyError/... for damaged files
-        first = str(e).splitlines()[0][:200] if str(e) else ""
-        raise ValueError(f"checkpoint {p} is corrupt or not a PyTorch file: {type(e).__name__}: {first}") from None
+        raise ValueError(f"checkpoint {label} is corrupt or not a PyTorch file ({type(e).__name__})") from None
     if not isinstance(state, dict):  # ValueError, not TypeError: the project's error for bad input
-        raise ValueError(f"checkpoint {p} holds a {type(state).__name__}, expected a dict")  # noqa: TRY004
+        raise ValueError(f"checkpoint {label} holds a {type(state).__name__}, expected a dict")  # noqa: TRY004
     if state.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"checkpoint {p} has format={state.get('format')!r}, expected {CHECKPOINT_FORMAT!r}")
+        raise ValueError(f"checkpoint {label} has format={shown(state.get('format'))}, expected "
+                         f"{CHECKPOINT_FORMAT!r}")
     version = state.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= CHECKPOINT_VERSION:
-        raise ValueError(f"checkpoint {p} has version={version!r}; this code reads versions 1..{CHECKPOINT_VERSION}")
+        raise ValueError(f"checkpoint {label} has version={shown(version)}; this code reads versions "
+                         f"1..{CHECKPOINT_VERSION}")
     return state
 
 
@@ -316,15 +332,15 @@ def _read(run_dir: str | Path, sql: str, args: Iterable[Any] = ()) -> list[tuple
     except sqlite3.OperationalError as e:
         if "no such table" in str(e):  # a writer has created the file but not yet its tables
             return []
-        raise ValueError(f"cannot read {db_path}: {e}") from None
+        raise ValueError(f"metrics.sqlite of run {Path(run_dir).name!r} cannot be read ({e})") from None
     except sqlite3.DatabaseError as e:
-        raise ValueError(f"{db_path} is corrupt: {e}") from None
+        raise ValueError(f"metrics.sqlite of run {Path(run_dir).name!r} is corrupt ({e})") from None
 
 
 def _loads_dict(text: str) -> dict:
     try:
         obj = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return obj if isinstance(obj, dict) else {}
 
@@ -392,11 +408,14 @@ def read_status(run_dir: str | Path) -> dict:
         status = json.loads((Path(run_dir) / "status.json").read_text())
         if isinstance(status, dict) and isinstance(status.get("status"), str):
             status = {"step": 0, "message": "", "updated": None, **status}
+            if not isinstance(status["step"], int) or isinstance(status["step"], bool):   # a hand-edited file
+                status["step"] = 0
+            status["message"] = status["message"] if isinstance(status["message"], str) else ""
             if status["status"] in LIVE_STATES and not _pid_alive(status.get("pid")):
                 # the process that trained it is gone (killed, crashed, restarted): resumable from its checkpoint
                 status = {**status, "status": "interrupted", "was": status["status"]}
             return status
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         pass
     try:
         last = _read(run_dir, "SELECT MAX(step), MAX(time) FROM metrics")

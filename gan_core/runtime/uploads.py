@@ -1,10 +1,13 @@
 """Files a student sends from a browser: images (files, a .zip of a folder, an .npz/.npy), a config, a checkpoint.
 
-Images land in ``<runs_root>/_uploads/<id>`` (a folder) or ``<id>.npz``; a checkpoint becomes a new run folder.
+Images land in the uploading browser's own folder, ``uploads_dir(root, browser)/<id>`` (a folder) or ``<id>.npz``
+(another browser cannot train on them); a checkpoint becomes a new run folder.
 Each is written to a hidden temporary path first and moved into place only once it decoded, so a bad file
 leaves nothing behind. Sizes are checked before decoding, pickles are refused (``allow_pickle=False``,
 ``weights_only=True``), and a zip member cannot name a path outside its folder (only its last folder and file
-name are kept, both sanitised). Every problem is a ValueError that names the file and what is allowed.
+name are kept, both sanitised). A checkpoint's config must be one the server would start for that browser (its
+data_root inside the browser's own folders) and its weights must fit it, checked before any network is built.
+Every problem is a ValueError that names the file and what is allowed, never a server folder.
 """
 from __future__ import annotations
 
@@ -18,14 +21,14 @@ from pathlib import Path, PurePosixPath
 
 from gan_core.config import TrainConfig
 from gan_core.data.dataset import Dataset
-from gan_core.data.user import IMAGE_EXTS, MAX_FILE_BYTES, check_folder
-from gan_core.paths import uploads_dir
+from gan_core.data.user import IMAGE_EXTS, MAX_FILE_BYTES, MAX_UNPACKED_BYTES, check_folder
+from gan_core.paths import browser_roots, uploads_dir
 from gan_core.runtime import store
 
 MAX_UPLOAD_BYTES = 50 * 2**20     # one upload: all its images together, a .zip, an .npz or a checkpoint
 MAX_CONFIG_BYTES = 64 * 2**10
 MAX_ZIP_MEMBERS = 70_000
-MAX_ZIP_BYTES = 400 * 2**20       # uncompressed: a small zip that inflates to gigabytes is refused unread
+MAX_ZIP_BYTES = MAX_UNPACKED_BYTES  # uncompressed: a small zip that inflates to gigabytes is refused unread
 ARRAY_EXTS = (".npz", ".npy")
 UPLOAD_TYPES = sorted(e[1:] for e in IMAGE_EXTS) + ["zip", "npz", "npy"]   # what an images upload may hold
 _ALLOWED = f"images ({', '.join(sorted(IMAGE_EXTS))}), or one .zip of them, or one .npz/.npy with x (and y)"
@@ -46,18 +49,20 @@ def _safe_name(name: str) -> str:
     return clean or "_"
 
 
-def save_images(files: list[tuple[str, bytes]], root: str | Path | None = None) -> tuple[Path, Dataset]:
+def save_images(files: list[tuple[str, bytes]], root: str | Path | None = None,
+                browser: str | None = None) -> tuple[Path, Dataset]:
     """Store an upload of images as a ``folder`` dataset; returns its path (the run's ``data_root``) and the data.
 
     Args:
         files: ``(file name, bytes)`` pairs: image files, or a single .zip, or a single .npz/.npy.
         root: the runs folder (default ``$GAN_RUNS_DIR``).
+        browser: the id of the browser uploading (its own folder); None: the shared uploads folder.
     """
     if not files:
         raise ValueError(f"no files were uploaded; allowed: {_ALLOWED}")
     _check_size("the upload", sum(len(raw) for _, raw in files), MAX_UPLOAD_BYTES)
     suffixes = [PurePosixPath(name).suffix.lower() for name, _ in files]
-    folder = uploads_dir(root)
+    folder = uploads_dir(root, browser)
     folder.mkdir(parents=True, exist_ok=True)
     uid = uuid.uuid4().hex[:10]
     tmp = folder / f".{uid}.tmp"
@@ -113,7 +118,8 @@ def _unzip_images(name: str, raw: bytes, dest: Path) -> None:
                 with archive.open(m) as src:
                     target.write_bytes(src.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES])
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:  # CRC, password, method
-                raise ValueError(f"{name!r}: member {m.filename!r} could not be read: {exc}") from None
+                raise ValueError(f"{name!r}: member {m.filename[:100]!r} could not be read "
+                                 f"({type(exc).__name__})") from None
             kept += 1
     if not kept:
         raise ValueError(f"{name!r} holds no image files ({len(members)} other files); allowed: {_ALLOWED}")
@@ -140,37 +146,39 @@ def read_config(raw: bytes, name: str = "config.json") -> TrainConfig:
         raise ValueError(f"{name!r}: {exc}") from None
 
 
-def import_checkpoint(raw: bytes, name: str = "checkpoint.pt", root: str | Path | None = None) -> Path:
+def import_checkpoint(raw: bytes, name: str = "checkpoint.pt", root: str | Path | None = None,
+                      browser: str | None = None) -> Path:
     """A checkpoint file (as the dashboard downloads it) as a new, stopped run folder that every page can open
-    and Resume can train on. Loaded with ``weights_only=True``; its config is validated and its weights must fit
-    the networks that config builds. Returns the run folder."""
-    from gan_core.trainer import Trainer
+    and Resume can train on. Returns the run folder.
+
+    Loaded with ``weights_only=True``; its config must be one the server would start for ``browser`` (validated,
+    its data_root inside ``browser_roots(root, browser)``: a checkpoint must not make the server read its other
+    files), and its weights and fixed noise must fit the networks that config builds, counted before anything
+    is built (``runs.restore``).
+    """
+    from gan_core.runtime.runs import checked_config, restore
     from gan_core.views import make_view
 
     _check_size(repr(name), len(raw), MAX_UPLOAD_BYTES)
-    folder = uploads_dir(root)
+    folder = uploads_dir(root, browser)
     folder.mkdir(parents=True, exist_ok=True)
     tmp, run_dir = folder / f".{uuid.uuid4().hex[:10]}.pt.tmp", None
     try:
         tmp.write_bytes(raw)
-        try:
-            state = store.load_checkpoint(tmp)
-        except ValueError as exc:
-            raise ValueError(str(exc).replace(str(tmp), repr(name))) from None
+        state = store.load_checkpoint(tmp, label=repr(name))
         if not isinstance(state.get("config"), dict):
             raise ValueError(f"{name!r} holds no config; allowed: a checkpoint saved by GAN Classroom")
         try:
-            cfg = TrainConfig.from_dict(state["config"]).validate()
+            saved = TrainConfig.from_dict(state["config"])
+            cfg = checked_config(saved.replace(device="cpu"), browser_roots(root, browser))
         except ValueError as exc:
             raise ValueError(f"{name!r}: its config: {exc}") from None
-        trainer = Trainer(cfg, device="cpu")
         try:
-            trainer.load_state_dict(state)
-        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
-            first = str(exc).splitlines()[0][:200]
-            raise ValueError(f"{name!r}: its weights do not fit the networks its config builds: {first}") from None
+            trainer = restore(cfg, state, "cpu")
+        except ValueError as exc:
+            raise ValueError(f"{name!r}: {exc}") from None
         run_dir = store.new_run_dir(cfg.dataset, root)
-        with store.RunStore(run_dir, cfg.to_dict()) as rs:
+        with store.RunStore(run_dir, cfg.replace(device=saved.device).to_dict()) as rs:
             rs.save_checkpoint({k: v for k, v in state.items() if k not in ("format", "version")})
             view = make_view(trainer)
             if view.png is not None:

@@ -26,11 +26,13 @@ def test_every_page_renders(runs_dir):
 
 def test_run_picker_newest_first_and_query_param(runs_dir):
     old = _disk_run(runs_dir)
-    new = _disk_run(runs_dir)
+    _disk_run(runs_dir)
     at = open_app("pages/train.py")
     picker = at.selectbox(key="run_picker")
-    assert picker.value == new and at.query_params["run"] in (new, [new])
-    picker.set_value(old).run()
+    assert picker.options[0].endswith(" · 20") and len(picker.options) == 2   # newest first
+    # a new browser opens on a fresh form, not on the newest run (in a class: another student's)
+    assert picker.value is None and "run" not in at.query_params
+    picker.set_value(old).run()   # (AppTest drops the sidebar after an interaction: one pick only)
     assert not at.exception
     assert at.session_state["run"] == old and at.query_params["run"] in (old, [old])
     # a link to a run opens that run
@@ -47,14 +49,17 @@ def test_lang_query_param_translates_everything(runs_dir):
 
 def test_disk_run_is_read_only_and_resumable(runs_dir):
     run = _disk_run(runs_dir)
-    at = open_app("pages/train.py")
+    at = open_app("pages/train.py", run=run)
     assert any("disk" in i.value for i in at.info)
     at.button(key="btn_resume_disk").click().run()
     assert not at.exception
     from ui import state
 
-    sess = state.registry().get(run)
-    assert sess is not None
+    # a run this browser did not start (here: one from the command line) trains on as a copy of its own
+    fork = at.session_state["run"]
+    sess = state.registry().get(fork)
+    assert fork != run and sess is not None and sess.owner == at.session_state["browser_id"]
+    assert state.registry().get(run) is None
     sess.stop()
 
 
@@ -66,6 +71,8 @@ def test_failed_run_shows_message_and_hint(runs_dir, tmp_path):
     cfg = TrainConfig.for_dataset("points", data_root=str(bad))
     sess = TrainingSession(cfg, run_dir=store.new_run_dir("points", runs_dir)).start()
     assert sess.wait(30) and sess.snapshot().state == "failed"
-    at = open_app("pages/train.py")
+    at = open_app("pages/train.py", run=sess.run_id)
     assert any("row 3" in e.value for e in at.error)
+    failure = [e.value for e in at.error if "row 3" in e.value]
+    assert failure and not any(str(tmp_path) in e or "hello" in e for e in failure), failure   # no folder, no contents
     assert json.loads((sess.run_dir / "status.json").read_text())["status"] == "failed"

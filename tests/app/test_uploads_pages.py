@@ -24,8 +24,9 @@ def png(value: int) -> bytes:
 
 
 def uploads_left(runs_dir) -> list[str]:
+    """What lies in the browsers' own uploads folders (each browser has one: ``uploads_dir(root, browser)``)."""
     folder = uploads_dir(runs_dir)
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    return sorted(p.name for sub in folder.iterdir() for p in sub.iterdir()) if folder.exists() else []
 
 
 def open_file(at, name: str, raw: bytes):
@@ -84,7 +85,7 @@ def test_upload_images_trains_on_them(runs_dir):
     at.button(key="btn_train_images").click().run()
     assert not at.exception, at.exception
     sess = state.registry().sessions()[0]
-    assert sess.config.dataset == "folder" and sess.config.data_root == str(uploads_dir(runs_dir) /
+    assert sess.config.dataset == "folder" and sess.config.data_root == str(uploads_dir(runs_dir, sess.owner) /
                                                                              uploads_left(runs_dir)[0])
     assert any("24 images (28x28, gray, 2 classes: dark, light)" in s.value for s in at.success), at.success
 
