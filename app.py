@@ -3,7 +3,7 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads (see gan_core/__init__.py)
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
 from ui import classroom, sidebar, state
 from ui.i18n import t

@@ -19,11 +19,11 @@ import time
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import torch  # noqa: E402
+import torch
 
-from gan_core.config import TrainConfig, coerce  # noqa: E402
-from gan_core.metrics import mode_stats  # noqa: E402
-from gan_core.trainer import Trainer  # noqa: E402
+from gan_core.config import TrainConfig, coerce
+from gan_core.metrics import mode_stats
+from gan_core.trainer import Trainer
 
 
 def run(dataset: str, overrides: dict, seed: int, seconds: float) -> list[dict]:

@@ -24,9 +24,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch starts OpenM
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from gan_core.lessons.adversarial import robustness  # noqa: E402
+from gan_core.lessons.adversarial import robustness
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -99,7 +99,7 @@ def main() -> None:
             browser.close()
     finally:
         server.terminate()
-    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    mean = lambda xs: sum(xs) / len(xs)
     watched = mean([v for r in results for v in r["watched"]])
     headless = mean([v for r in results for v in r["headless"]])
     firsts = [r["first"] for r in results]

@@ -37,7 +37,7 @@ class Student(threading.Thread):
     def run(self) -> None:
         try:
             self._visit()
-        except Exception as exc:  # noqa: BLE001 - reported by the bench, never raised into it
+        except Exception as exc:
             self.error = f"{type(exc).__name__}: {exc}"
 
     def _send(self, ws, fragment_id: str = "", trigger: str | None = None) -> None:

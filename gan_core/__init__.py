@@ -9,9 +9,9 @@ import os
 # 2 shared cores. Must be set before torch first loads; a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from gan_core.config import TrainConfig, list_presets, load_preset  # noqa: E402
+from gan_core.config import TrainConfig, list_presets, load_preset
 from gan_core.device import resolve_device
-from gan_core.runtime.registry import RunRegistry  # noqa: E402
+from gan_core.runtime.registry import RunRegistry
 from gan_core.runtime.session import TrainingSession
 from gan_core.runtime.snapshot import Snapshot
 from gan_core.trainer import Trainer

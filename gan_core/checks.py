@@ -74,42 +74,61 @@ def coerce_value(key: str, value: Any, default: Any) -> Any:
 
     Raises ValueError naming the key for a value of the wrong type; ranges are left to ``validate()``.
     """
+    convert = next((fn for kind, fn in _COERCERS if isinstance(default, kind)), None)
+    if convert is None:
+        return value
     try:
-        if isinstance(default, bool):
-            if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-                return value.strip().lower() in _TRUE
-            if isinstance(value, (bool, int)) and value in (0, 1):
-                return bool(value)
-            raise TypeError
-        if isinstance(default, int):
-            if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-                raise TypeError
-            return int(value.strip()) if isinstance(value, str) else int(value)
-        if isinstance(default, float):
-            if isinstance(value, bool):
-                raise TypeError
-            out = float(value)
-            if not math.isfinite(out):
-                raise ValueError(f"{key}={shown(value)} is not a finite number")
-            return out
-        if isinstance(default, list):
-            if isinstance(value, str):
-                return [int(p) for p in value.replace("[", "").replace("]", "").replace(" ", "").split(",") if p]
-            if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool)
-                                                       or isinstance(v, float) and v.is_integer() for v in value):
-                return [int(v) for v in value]
-            raise TypeError
-        if isinstance(default, str):
-            if not isinstance(value, str):
-                raise TypeError
-            return value.strip()
-    except ValueError as exc:
-        if "finite" in str(exc):
-            raise
+        return convert(value)
+    except _NotFinite:
+        raise ValueError(f"{key}={shown(value)} is not a finite number") from None
+    except (ValueError, TypeError, OverflowError):
         raise ValueError(f"{key}={shown(value)} is not a valid {_type_name(default)}") from None
-    except (TypeError, OverflowError):
-        raise ValueError(f"{key}={shown(value)} is not a valid {_type_name(default)}") from None
-    return value
+
+
+class _NotFinite(Exception):
+    """A float that is nan or infinite: its own message, not "not a valid number"."""
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    if isinstance(value, (bool, int)) and value in (0, 1):
+        return bool(value)
+    raise TypeError
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise TypeError
+    return int(value.strip()) if isinstance(value, str) else int(value)
+
+
+def _as_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise TypeError
+    out = float(value)
+    if not math.isfinite(out):
+        raise _NotFinite
+    return out
+
+
+def _as_int_list(value: Any) -> list[int]:
+    if isinstance(value, str):
+        return [int(p) for p in value.replace("[", "").replace("]", "").replace(" ", "").split(",") if p]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool)
+                                               or isinstance(v, float) and v.is_integer() for v in value):
+        return [int(v) for v in value]
+    raise TypeError
+
+
+def _as_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError
+    return value.strip()
+
+
+# bool before int: a bool is an int to isinstance
+_COERCERS = ((bool, _as_bool), (int, _as_int), (float, _as_float), (list, _as_int_list), (str, _as_str))
 
 
 def _type_name(default: Any) -> str:

@@ -110,7 +110,7 @@ def test_attacking_while_another_thread_trains(digits):
                 loss.backward()
                 opt.step()
                 steps[0] += 1
-        except Exception as exc:  # noqa: BLE001 - any failure is the test's finding
+        except Exception as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=train, daemon=True)

@@ -1,9 +1,9 @@
 """The speed benchmark's bound: its FLOP count and the matrix multiplies it times are those of a real D+G step."""
 import torch
 from torch import nn
-from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._python_dispatch import TorchDispatchMode  # noqa: PLC2701 (torch has no public dispatch-mode import)
 
-from gan_core.cli.bench import _classic_models, model_gemms, step_flops
+from gan_core.cli.bench import classic_models, model_gemms, step_flops
 
 G_WIDTHS, D_WIDTHS = [100, 256, 512, 1024, 784], [784, 512, 256, 1]
 
@@ -33,7 +33,7 @@ def test_the_bound_times_every_matmul_a_classic_step_issues():
     """The classic loop's own step, recorded: each of its matmul shapes is among the timed ones, and the timed set
     does at least its work (it also counts the input gradients autograd skips)."""
     torch.manual_seed(0)
-    g, d = _classic_models()
+    g, d = classic_models()
     batch, bce = 8, nn.BCELoss()
     real = torch.rand(batch, 784) * 2 - 1
     opt_d, opt_g = torch.optim.Adam(d.parameters()), torch.optim.Adam(g.parameters())
@@ -49,6 +49,6 @@ def test_the_bound_times_every_matmul_a_classic_step_issues():
         opt_g.step()
     timed = [(a.shape[0], a.shape[1], b.shape[1]) for a, b in model_gemms(G_WIDTHS, D_WIDTHS, batch)]
     assert rec.shapes and set(rec.shapes) <= set(timed)
-    work = lambda shapes: sum(2 * m * k * n for m, k, n in shapes)  # noqa: E731
+    work = lambda shapes: sum(2 * m * k * n for m, k, n in shapes)
     assert work(rec.shapes) <= work(timed)
     assert work(rec.shapes) > 0.8 * work(timed)

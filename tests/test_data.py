@@ -157,7 +157,7 @@ def test_digits_split_is_a_disjoint_partition():
     # train + test is exactly the full set (as a multiset of images): a disjoint partition.
     both = torch.cat([train.x, test.x]).reshape(-1, 64).add(1).mul(8).round().numpy()
     full = load_digits().data.astype(both.dtype)
-    rows = lambda a: a[np.lexsort(a.T[::-1])]  # noqa: E731
+    rows = lambda a: a[np.lexsort(a.T[::-1])]
     assert np.array_equal(rows(both), rows(full))
     assert load_dataset("digits") is train   # cached
 

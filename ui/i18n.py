@@ -61,7 +61,7 @@ def current_lang() -> str:
         import streamlit as st
 
         lang = st.session_state.get("lang", "en")
-    except Exception:  # noqa: BLE001 - no Streamlit context (plain tests, bench scripts)
+    except Exception:
         lang = "en"
     return lang if lang in LANGS else "en"
 

@@ -25,7 +25,7 @@ def step_flops(g_widths: list[int], d_widths: list[int]) -> float:
     the mnist-mlp-classic model. Ours skips D's weight gradients in G's step (F_D less), but both loops are
     measured against this same workload.
     """
-    macs = lambda w: sum(a * b for a, b in zip(w[:-1], w[1:], strict=True))  # noqa: E731
+    macs = lambda w: sum(a * b for a, b in zip(w[:-1], w[1:], strict=True))
     return 3 * 2 * macs(g_widths) + 9 * 2 * macs(d_widths)
 
 
@@ -69,7 +69,7 @@ def model_gemm_seconds(pairs: list[tuple[torch.Tensor, torch.Tensor]], seconds: 
     return best
 
 
-def _classic_models():
+def classic_models():
     g = nn.Sequential(nn.Linear(100, 256), nn.LeakyReLU(0.2), nn.Linear(256, 512), nn.LeakyReLU(0.2),
                       nn.Linear(512, 1024), nn.LeakyReLU(0.2), nn.Linear(1024, 784), nn.Tanh())
     d = nn.Sequential(nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256), nn.LeakyReLU(0.2),
@@ -95,7 +95,7 @@ def classic_loop(images_uint8: torch.Tensor, batch_size: int, seconds: float) ->
             return self.transform(Image.fromarray(self.data[i], mode="L")), 0
 
     torch.manual_seed(0)
-    g, d = _classic_models()
+    g, d = classic_models()
     loader = DataLoader(PILImages(images_uint8), batch_size=batch_size, shuffle=True, drop_last=True)
     criterion = nn.BCELoss()
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))

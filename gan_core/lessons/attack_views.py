@@ -125,6 +125,6 @@ def attack_gan_discriminator(trainer, *, eps: float, alpha: float, steps: int, s
             logit = d(x) if y is None else d(x, y)
         return float(torch.sigmoid(logit.reshape(-1)[0].float()))
 
-    unit = lambda v: _hw((v[0] + 1) / 2)   # noqa: E731 - GAN range -> [0, 1] for display
+    unit = lambda v: _hw((v[0] + 1) / 2)
     return DiscriminatorAttack(fake=unit(fake), fake_adv=unit(fake_adv), real=unit(real), real_adv=unit(real_adv),
                                d_fake=(p_real(fake), p_real(fake_adv)), d_real=(p_real(real), p_real(real_adv)))

@@ -246,7 +246,7 @@ class TrainingSession:
                     self._give_slot()  # paused: another run may train meanwhile
                 elif self._take_slot(give_up=lambda: self.stop_requested or self._queued("pause")):
                     self._iterate(loop)
-        except Exception as exc:  # noqa: BLE001 - any failure of a run must end only that run, with its message
+        except Exception as exc:
             self._fail(exc)
         finally:
             self._give_slot()

@@ -249,7 +249,7 @@ class RunStore:
         if not isinstance(name, str) or not _NAME_RE.fullmatch(name) or ".." in name:
             raise ValueError(f"checkpoint name={name!r} must match [A-Za-z0-9_-][A-Za-z0-9_.-]* without '..'")
         if not isinstance(state, dict):
-            raise ValueError(f"checkpoint state must be a dict, got {type(state).__name__}")  # noqa: TRY004
+            raise ValueError(f"checkpoint state must be a dict, got {type(state).__name__}")
         payload = {**state, "format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION}
         _check_plain(payload)
         return _atomic_write(self.run_dir / "checkpoints" / f"{name}.pt", lambda f: torch.save(payload, f))
@@ -303,10 +303,10 @@ def load_checkpoint(path: str | Path, label: str | None = None) -> dict:
         why = f"it references {found.group(1)[:80]}" if found else "it uses pickle features outside the safe subset"
         raise ValueError(f"refused to load checkpoint {label}: {why}, and unpickling it could run arbitrary code "
                          "(weights_only=True); only load files you trust, or it is corrupt") from None
-    except Exception as e:  # noqa: BLE001 - torch raises RuntimeError/EOFError/KeyError/... for damaged files
+    except Exception as e:
         raise ValueError(f"checkpoint {label} is corrupt or not a PyTorch file ({type(e).__name__})") from None
     if not isinstance(state, dict):  # ValueError, not TypeError: the project's error for bad input
-        raise ValueError(f"checkpoint {label} holds a {type(state).__name__}, expected a dict")  # noqa: TRY004
+        raise ValueError(f"checkpoint {label} holds a {type(state).__name__}, expected a dict")
     if state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"checkpoint {label} has format={shown(state.get('format'))}, expected "
                          f"{CHECKPOINT_FORMAT!r}")

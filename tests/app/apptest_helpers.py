@@ -64,3 +64,12 @@ def disk_run(runs_dir, cfg, evaluate: bool = False) -> str:
     sess.start()
     assert sess.wait(120) and sess.snapshot().state == "finished", sess.snapshot()
     return sess.run_id
+
+
+def ring8_run(runs_dir, steps: int = 20, **kw) -> str:
+    """A tiny ring8 run (with its quality evaluation) trained to its end on disk."""
+    from gan_core import TrainConfig
+
+    cfg = TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=500, batch_size=32, max_steps=steps,
+                                  log_every=5, snapshot_every=10, **kw)
+    return disk_run(runs_dir, cfg, evaluate=True)

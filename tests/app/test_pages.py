@@ -1,14 +1,13 @@
 """Live curves, Your own data and One step slowly in AppTest."""
 import numpy as np
 import pytest
-from apptest_helpers import click, open_app, poll, tiny
-from test_shell import _disk_run
+from apptest_helpers import click, open_app, poll, ring8_run, tiny
 
 from ui import owndata, state
 
 
 def test_live_curves_with_comparison_smoothing_and_log(runs_dir):
-    first = _disk_run(runs_dir)
+    first = ring8_run(runs_dir)
     at = tiny(open_app())
     click(at, "btn_start")
     sess = state.registry().get(at.session_state["run"])

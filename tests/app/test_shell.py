@@ -1,23 +1,13 @@
 """The shell: navigation, the run picker (every run on disk, newest first, kept in ?run=) and ?lang=zh."""
 import json
 
-from apptest_helpers import open_app
+from apptest_helpers import open_app, ring8_run
 
 from gan_core import TrainConfig, TrainingSession
 
 
-def _disk_run(runs_dir, steps=20, **kw):
-    cfg = TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=500, batch_size=32, max_steps=steps,
-                                  log_every=5, snapshot_every=10, **kw)
-    from gan_core.runtime import store
-
-    sess = TrainingSession(cfg, run_dir=store.new_run_dir("ring8", runs_dir)).start()
-    assert sess.wait(30)
-    return sess.run_id
-
-
 def test_every_page_renders(runs_dir):
-    _disk_run(runs_dir)
+    ring8_run(runs_dir)
     at = open_app()
     for page in ("pages/train.py", "pages/live_curves.py", "pages/own_data.py", "pages/step_explained.py"):
         at.switch_page(page).run()
@@ -25,8 +15,8 @@ def test_every_page_renders(runs_dir):
 
 
 def test_run_picker_newest_first_and_query_param(runs_dir):
-    old = _disk_run(runs_dir)
-    _disk_run(runs_dir)
+    old = ring8_run(runs_dir)
+    ring8_run(runs_dir)
     at = open_app("pages/train.py")
     picker = at.selectbox(key="run_picker")
     assert picker.options[0].endswith(" · 20") and len(picker.options) == 2   # newest first
@@ -48,7 +38,7 @@ def test_lang_query_param_translates_everything(runs_dir):
 
 
 def test_disk_run_is_read_only_and_resumable(runs_dir):
-    run = _disk_run(runs_dir)
+    run = ring8_run(runs_dir)
     at = open_app("pages/train.py", run=run)
     assert any("disk" in i.value for i in at.info)
     at.button(key="btn_resume_disk").click().run()

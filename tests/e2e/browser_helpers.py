@@ -23,7 +23,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 
 
-def _need_browser() -> None:
+def need_browser() -> None:
     if CHROMIUM.exists():
         return
     reason = f"{CHROMIUM} not found: install Chromium (apt-get install chromium) to run the browser tests"
@@ -85,7 +85,7 @@ def charts(pg):
         if "plotly_live" in frame.url:
             try:
                 info = frame.evaluate(FIG)
-            except Exception:  # noqa: BLE001 - a frame being replaced
+            except Exception:
                 continue
             if info:
                 out.append((frame, info))
@@ -184,6 +184,6 @@ def trace_points(pg, name) -> int:
         if "plotly_live" in frame.url:
             try:
                 best = max(best, frame.evaluate(POINTS, name))
-            except Exception:  # noqa: BLE001 - a frame being replaced
+            except Exception:
                 continue
     return best

@@ -2,12 +2,12 @@
 import subprocess
 
 import pytest
-from browser_helpers import ARGS, CHROMIUM, SHOTS, _need_browser, free_port, start_server  # noqa: F401
+from browser_helpers import ARGS, CHROMIUM, SHOTS, free_port, need_browser, start_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    _need_browser()
+    need_browser()
     runs = tmp_path_factory.mktemp("e2e-runs")
     port = free_port()
     proc = start_server(runs, port, runs / "server.log")
