@@ -40,10 +40,10 @@ def test_the_run_picker_shows_each_runs_real_state_in_both_languages():
 def test_a_run_that_fails_at_once_shows_only_its_cause_and_what_to_try(runs_dir):
     from gan_core.paths import uploads_dir
 
-    folder = uploads_dir(runs_dir)
+    at = open_app(TRAIN)
+    folder = uploads_dir(runs_dir, at.session_state["browser_id"])   # this browser's own uploads
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "bad.csv").write_text("x,y\n1,2\nhello,world\n")
-    at = open_app(TRAIN)
     set_knob(at, "dataset", "points")
     set_knob(at, "data_root", "bad.csv")
     click(at, "btn_start")
