@@ -22,7 +22,12 @@ if not runs:
     st.stop()
 default = [r for r in [state.current_run(), *runs] if r in runs][:1] + \
           [r for r in runs if r != state.current_run()][:2]   # the current run and the two newest others
-chosen = st.multiselect(t("compare.runs"), list(runs), default=list(dict.fromkeys(default)), key="compare_pick",
+asked = [r for r in st.session_state.pop("compare_request", None) or () if r in runs]   # e.g. a lesson's contrast
+if asked or any(r not in runs for r in st.session_state.get("compare_pick") or ()):
+    st.session_state["compare_pick"] = asked or list(dict.fromkeys(default))
+elif "compare_pick" not in st.session_state:
+    st.session_state["compare_pick"] = list(dict.fromkeys(default))
+chosen = st.multiselect(t("compare.runs"), list(runs), key="compare_pick",
                         max_selections=MAX_RUNS, help=t("compare.runs_help"),
                         format_func=lambda r: f"{r} · {t('state.' + (runs[r].get('status') or 'unknown'))}")
 if not chosen:

@@ -13,7 +13,7 @@ import streamlit as st
 from gan_core.config import POINT_DATASETS
 from gan_core.data.builtin import CLASS_NAMES, TOY_SETS, load_dataset
 
-from . import charts, classroom, state
+from . import charts, classroom, presets, state
 from .components.plotly_live import live_chart, zoom_of
 from .i18n import current_lang, t
 
@@ -101,7 +101,11 @@ def cause(error: str) -> str:
 def status_box(info: dict) -> None:
     """A failed or diverged run: its cause in one sentence and what to try (in the page's language when it is
     gan_core's generic advice)."""
-    if failed(info["state"]) and info.get("error"):
+    missing = presets.missing_cause(info.get("error")) if failed(info["state"]) else None
+    if missing:   # not gan_core's long English advice with server paths: what it means here, and what to do
+        st.error(t("data.run_missing", dataset=t(f"opt.{missing}")))
+        st.info(t("train.try", hint=t("data.run_missing_try")))
+    elif failed(info["state"]) and info.get("error"):
         st.error(t(f"train.{info['state']}", msg=cause(info["error"])))
         hint = info.get("hint") or ""
         if info["state"] == "failed" and (not hint or hint.startswith(GENERIC_HINT)):

@@ -20,7 +20,10 @@ def _on_run() -> None:
 
 def render() -> None:
     runs = state.run_list()
-    current = state.sync_run(runs)
+    if state.current_run() is not None or "run" in st.query_params:
+        st.session_state.pop("fresh_form", None)   # a run was started or picked: the lesson's fresh form is over
+    # a lesson link opens a fresh form: no run is current (not even the newest) until the student starts or picks one
+    current = None if st.session_state.get("fresh_form") else state.sync_run(runs)
     with st.sidebar:
         st.session_state["lang_picker"] = st.session_state.get("lang", "en")
         st.segmented_control(t("side.language"), list(LANGS), key="lang_picker", format_func=LANGS.get,
@@ -29,7 +32,7 @@ def render() -> None:
             labels = {r["run_id"]: _label(r) for r in runs}
             st.session_state["run_picker"] = current
             st.selectbox(t("side.run"), list(labels), key="run_picker", format_func=labels.get,
-                         on_change=_on_run, help=t("side.run_help"))
+                         on_change=_on_run, help=t("side.run_help"), placeholder=t("side.pick_run"))
         else:
             st.caption(t("side.no_runs"))
         showing = classroom.broadcast_run()
