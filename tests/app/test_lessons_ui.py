@@ -162,3 +162,61 @@ def test_a_lesson_link_opens_a_fresh_form_and_another_preset_clears_its_hiding(r
     assert "preset" not in at.query_params and "hide" not in at.query_params
     assert not any("fixes 2 settings" in c.value for c in at.caption)
     assert old in {r["run_id"] for r in state.run_list()}
+
+
+class _Alarmist:
+    """An evaluator (``TrainingSession(evaluator_factory=...)``) whose evaluations from step ``at`` on report two
+    lost modes: a real collapse takes a lesson's minute."""
+
+    def __init__(self, trainer, at: int = 60):
+        self.at, self.pending, self.lost = at, [], False
+
+    def submit(self, trainer):
+        self.pending.append(trainer.step_count)
+
+    def results(self):
+        out, self.pending = [{"step": s, "modes_covered": 6.0 if s >= self.at else 8.0} for s in self.pending], []
+        self.lost = self.lost or any(r["step"] >= self.at for r in out)
+        return out
+
+    def alarm(self):
+        return {"kind": "modes", "lost": [3, 6], "best": 8, "now": 6, "best_step": 20, "step": self.at} \
+            if self.lost else None
+
+    def wait_idle(self, timeout):
+        return True
+
+    def close(self):
+        pass
+
+
+def test_the_collapse_alarm_is_bookmarked_on_the_curves_and_the_plane_jumps_there():
+    cfg = TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=300, batch_size=16, max_steps=200,
+                                  eval_every=20, snapshot_every=10, device="cpu", threads=1)
+    sess = state.registry().create(cfg, evaluator_factory=_Alarmist)
+    sess.start()
+    assert sess.wait(60) and sess.snapshot().alarm and len(sess.view_steps()) > 5
+    at = open_app(TRAIN, run=sess.run_id)
+    jump = at.button(key="btn_jump_alarm")
+    assert jump.label == "Jump to step 60 on the plane"
+    jump.click().run()
+    assert not at.exception
+    assert at.session_state["follow_latest"] is False and at.session_state["scrub_step"] == 60
+    assert at.select_slider(key="scrub_step").value == 60
+    assert "step 60" in _words(at.markdown)                         # the plane drawn is the one of step 60
+    assert [b for b in at.get("download_button") if "dl_gif" in str(b.proto)]
+
+
+def test_the_alarm_marker_and_the_jump_target():
+    from ui import charts
+    from ui.panels import jump_target
+
+    events = [{"step": 80, "kind": "collapse", "detail": {"step": 60, "lost": [3]}},
+              {"step": 40, "kind": "update", "detail": {"lr_g": {"old": 1e-3, "new": 5e-3}}}]
+    fig = charts.curves_figure({"step": [0, 50, 100], "loss_d": [1, 1, 1]}, ("loss",), events=events)
+    red = [s for s in fig["layout"]["shapes"] if s["line"]["color"] == charts.ALARM]
+    assert [s["x0"] for s in red] == [60]
+    assert any(a["text"] == "collapse alarm · 60" for a in fig["layout"]["annotations"])
+    zh = charts.curves_figure({"step": [0], "loss_d": [1]}, ("loss",), events=events, lang="zh")
+    assert any("崩溃警报" in a["text"] for a in zh["layout"]["annotations"])
+    assert jump_target([0, 50, 70, 100], 60) == 50 and jump_target([0, 50, 70, 100], 61) == 70
