@@ -2,7 +2,7 @@
 import streamlit as st
 
 from gan_core.config import load_preset
-from ui import classroom, controls, lesson_tools, panels, presets, state
+from ui import classroom, controls, lesson_tools, panels, presets, run_names, state
 from ui.i18n import t
 
 run = state.current_run()
@@ -55,3 +55,4 @@ with right:
     if run is not None:
         with st.expander(t("train.downloads")):
             panels.downloads(run)
+        run_names.name_box(run)

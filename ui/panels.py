@@ -13,7 +13,7 @@ import streamlit as st
 from gan_core.config import POINT_DATASETS
 from gan_core.data.builtin import CLASS_NAMES, TOY_SETS, load_dataset
 
-from . import charts, classroom, presets, state
+from . import charts, classroom, presets, run_names, state
 from .components.plotly_live import live_chart, zoom_of
 from .i18n import current_lang, t
 
@@ -53,7 +53,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
             st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
         else:
             new = state.start_run(config)
-            st.session_state["flash"] = ("success", t("train.started", run=new.run_id))
+            st.session_state["flash"] = ("success", t("train.started", run=run_names.name_of(new.run_id)))
             state.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
         st.rerun()
     can = mine and active
