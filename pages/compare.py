@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from gan_core.config import POINT_DATASETS
-from ui import charts, state
+from ui import charts, run_names, state
 from ui import compare_charts as cc
 from ui import inspect_source as src
 from ui.components.plotly_live import live_chart
@@ -20,11 +20,17 @@ runs = {r["run_id"]: r for r in state.run_list() if src.gan_run(r["run_id"])}   
 if not runs:
     st.info(t("compare.pick"))
     st.stop()
+names = run_names.names(runs)   # readable names in the picker, legends, table and captions; ids stay in the URL
 default = [r for r in [state.current_run(), *runs] if r in runs][:1] + \
           [r for r in runs if r != state.current_run()][:2]   # the current run and the two newest others
-chosen = st.multiselect(t("compare.runs"), list(runs), default=list(dict.fromkeys(default)), key="compare_pick",
+asked = [r for r in st.session_state.pop("compare_request", None) or () if r in runs]   # e.g. a lesson's contrast
+if asked or any(r not in runs for r in st.session_state.get("compare_pick") or ()):
+    st.session_state["compare_pick"] = asked or list(dict.fromkeys(default))
+elif "compare_pick" not in st.session_state:
+    st.session_state["compare_pick"] = list(dict.fromkeys(default))
+chosen = st.multiselect(t("compare.runs"), list(runs), key="compare_pick",
                         max_selections=MAX_RUNS, help=t("compare.runs_help"),
-                        format_func=lambda r: f"{r} · {t('state.' + (runs[r].get('status') or 'unknown'))}")
+                        format_func=lambda r: f"{names[r]} · {t('state.' + (runs[r].get('status') or 'unknown'))}")
 if not chosen:
     st.info(t("compare.pick"))
     st.stop()
@@ -45,10 +51,11 @@ def metrics_section() -> None:
     picked = st.multiselect(t("compare.metrics"), have, default=default_metrics, key="compare_metrics",
                             format_func=lambda m: t(f"compare.m.{m}"))
     if picked:
-        live_chart(cc.compare_figure([(r, data[r]) for r in chosen], picked, lang=lang,
+        live_chart(cc.compare_figure([(names[r], data[r]) for r in chosen], picked, lang=lang,
                                      revision="-".join(chosen)), key="compare-curves")
     st.subheader(t("compare.table"))
     rows = cc.final_rows([(r, state.config_of(r), state.status(r), data[r]) for r in chosen], picked or have, lang)
+    rows = [{t("compare.col.name"): names[r], **row} for r, row in zip(chosen, rows, strict=True)]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
@@ -70,10 +77,10 @@ def samples_section() -> None:
         with cols[i % len(cols)]:
             shown = shown_at.get(run)
             if shown is not None:
-                st.caption(t("compare.shown_step", run=run[-9:], step=shown))
+                st.caption(t("compare.shown_step", run=names[run], step=shown))
                 st.image(state.sample_png(run, shown), width="stretch")
                 continue
-            st.caption(t("compare.no_samples", run=run[-9:]))
+            st.caption(t("compare.no_samples", run=names[run]))
             if state.config_of(run).get("dataset") in POINT_DATASETS:
                 sess = state.live_session(run)
                 view = sess.snapshot().view if sess is not None else state.disk_view(run)

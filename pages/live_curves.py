@@ -1,7 +1,7 @@
 """Live curves: losses, D's output, gradient norms and learning rates; other runs overlaid; change markers."""
 import streamlit as st
 
-from ui import charts, state
+from ui import charts, run_names, state
 from ui.components.plotly_live import live_chart, zoom_of
 from ui.i18n import current_lang, t
 
@@ -16,8 +16,9 @@ if run is None:
 
 runs = [r["run_id"] for r in state.run_list()]
 c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
+names = run_names.names(runs)
 others = c1.multiselect(t("curves.compare"), [r for r in runs if r != run], key="compare_runs",
-                        help=t("curves.compare_help"))
+                        help=t("curves.compare_help"), format_func=lambda r: names.get(r, r))
 smooth = c2.slider(t("curves.smooth"), 0.0, 0.99, 0.0, 0.01, key="smooth", help=t("curves.smooth_help"))
 state.keep_choice("window", WINDOWS, 0)  # "all" is translated
 last = c3.select_slider(t("curves.window"), WINDOWS, key="window", help=t("curves.window_help"),
@@ -36,7 +37,8 @@ def curves() -> None:
     data = state.series(run, max_points=MAX_POINTS, zoom=zoom)
     if len(data.get("step", ())) == 0:
         st.caption(t("curves.empty", n=state.config_of(run).get("log_every", 10)))
-    compare = [(rid[-9:], state.series(rid, max_points=MAX_POINTS, zoom=zoom)) for rid in others if rid in runs]
+    compare = [(names.get(rid, rid), state.series(rid, max_points=MAX_POINTS, zoom=zoom))
+               for rid in others if rid in runs]
     fig = charts.curves_figure(data, ("loss", "dout", "grad", "lr"), events=state.events(run), others=compare,
                                smooth=smooth, log_y=log_y, last=last, lang=current_lang(), revision=revision)
     live_chart(fig, key="curves-main", follow_y=True)

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from gan_core.config import load_preset
-from ui import classroom, controls, panels, state
+from ui import classroom, controls, lesson_tools, panels, presets, run_names, state
 from ui.i18n import code, t
 
 run = state.current_run()
@@ -12,17 +12,26 @@ if st.session_state.get("form_run") != run:  # a newly selected run: show its se
     cfg = state.config_of(run) if run else {}
     if cfg and cfg != controls.form():
         controls.load_form(cfg)
-        st.session_state["preset"] = controls.CUSTOM
+        st.session_state["preset"] = presets.matching(cfg) or controls.CUSTOM   # a preset's run names its preset
+        st.session_state.pop("preset_base", None)
 
 lesson, lesson_error = classroom.lesson_from_url(list(controls.KNOBS))
-if lesson:  # a lesson link (?preset=...&hide=...): its preset in the form, once
+if lesson_error:
+    st.session_state["flash"] = ("error", t("lesson.bad", msg=code(lesson_error)))   # echoed as code, never markdown
+if lesson:  # a lesson link (?preset=...&hide=...): its preset in a fresh form, once
     controls.load_form(load_preset(lesson).to_dict())
     st.session_state["preset"] = lesson
+    st.session_state.pop("preset_base", None)
+    if run is not None:   # not the student's previous run (and its alarm): no run until they start or pick one
+        state.select_run(None)
+        st.session_state["fresh_form"] = True
+        st.rerun()
 
 st.title(t("page.train"))
 left, right = st.columns([1, 2.6], gap="large")
 with left:
     controls.preset_picker()
+    lesson_tools.contrast(run)
     controls.file_opener()
     controls.knobs(locked=state.is_active(sess) and state.owns(sess),
                    watching=state.is_active(sess) and not state.owns(sess))
@@ -33,8 +42,7 @@ config, error = controls.form_config()
 with right:
     with st.container():  # messages in one fixed slot: the charts below keep their place (and their zoom)
         panels.flash(run)
-        if lesson_error:
-            st.error(t("lesson.bad", msg=code(lesson_error)))
+        lesson_tools.missing_data(config)
         if error:
             st.error(t("train.bad_config", msg=code(error)))
         if state.is_active(sess) and not state.owns(sess):
@@ -47,3 +55,4 @@ with right:
     if run is not None:
         with st.expander(t("train.downloads")):
             panels.downloads(run)
+        run_names.name_box(run)

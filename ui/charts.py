@@ -13,7 +13,7 @@ import numpy as np
 
 from .i18n import t
 
-REAL, FAKE, BEFORE = "#1b9e77", "#7b52ab", "#9e9e9e"
+REAL, FAKE, BEFORE, ALARM = "#1b9e77", "#7b52ab", "#9e9e9e", "#c62828"
 DASHES = ("dash", "dot", "dashdot", "longdash")   # one line style per overlaid run
 LOGIT_FLOOR, CHANGE_FLOOR = 2.0, 1e-3   # the heatmaps' colour scales span at least ±these (logit: 88% sure)
 VERDICT = [[0.0, "#c9b8e6"], [0.5, "#ffffff"], [1.0, "#b7e4c7"]]   # purple = fake, green = real
@@ -73,6 +73,13 @@ def update_markers(events: Sequence[dict]) -> list[tuple[int, str]]:
     return out
 
 
+def alarm_steps(events: Sequence[dict]) -> list[int]:
+    """The steps where the collapse alarm fired (the evaluation's step, else the event's), in order, each once."""
+    steps = [int((ev.get("detail") or {}).get("step") or ev.get("step") or 0) for ev in events
+             if ev.get("kind") == "collapse"]
+    return sorted(set(steps))
+
+
 def _fmt(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
@@ -99,7 +106,7 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
 
     Args:
         series: ``{"step": (n,), metric: (n,)}`` as returned by ``session.series`` / ``store.read_metrics``.
-        events: session events; "update" ones become labelled vertical lines.
+        events: session events; "update" ones become labelled vertical lines, "collapse" ones red dashed ones.
         others: ``(label, series)`` of runs to overlay, dashed.
         smooth: EMA factor in [0, 1); log_y: logarithmic y axes; last: window in steps (0 = all).
         score: D's output is a critic score (``is_score(loss)``): its panel and lines say so, not "D(x)".
@@ -159,6 +166,12 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
                            line=dict(color="#ff9800", width=1.5, dash="dot")))
         notes.append(dict(x=step, xref="x", y=1.0, yref="paper", text=text, showarrow=False, textangle=-90,
                           xanchor="right", yanchor="top", font=dict(size=10, color="#e65100")))
+    for step in alarm_steps(events):   # a bookmark: where the collapse alarm fired (the Train page jumps there)
+        shapes.append(dict(type="line", xref="x", yref="paper", x0=step, x1=step, y0=0, y1=1,
+                           line=dict(color=ALARM, width=2, dash="dash")))
+        notes.append(dict(x=step, xref="x", y=1.0, yref="paper", text=t("curves.alarm_marker", lang, step=step),
+                          showarrow=False, textangle=-90, xanchor="left", yanchor="top",
+                          font=dict(size=10, color=ALARM)))
     lay.update(shapes=shapes, annotations=notes)
     return _base_layout(fig, height or 230 * k + 40, revision)
 

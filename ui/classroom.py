@@ -133,6 +133,15 @@ def hidden_knobs() -> list[str]:
     return list(st.session_state.get("hidden_knobs", ()))
 
 
+def clear_lesson() -> None:
+    """The student left the lesson (picked another preset): every knob shows again, and the link leaves the
+    address bar (a reload would set the lesson up again)."""
+    st.session_state.pop("hidden_knobs", None)
+    for key in ("preset", "hide"):
+        if key in st.query_params:
+            del st.query_params[key]
+
+
 def lesson_link(preset: str, hidden: list[str], lang: str = "en") -> str:
     """The Train page's address with this preset and these knobs hidden (this server's own host when known)."""
     query = {"preset": preset, **({"hide": ",".join(hidden)} if hidden else {}), **({"lang": lang} if lang != "en"

@@ -28,6 +28,7 @@ from gan_core.data.user import browser_data_root
 from gan_core.runtime import uploads
 
 from . import classroom, state
+from . import presets as presets_mod
 from .i18n import code, current_lang, t
 
 LR_VALUES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
@@ -131,6 +132,8 @@ def form_config() -> tuple[TrainConfig | None, str | None]:
 
 
 def _on_preset() -> None:
+    classroom.clear_lesson()   # another preset: the lesson link's hidden settings no longer apply
+    st.session_state.pop("preset_base", None)
     name = st.session_state.get("preset")
     if name and name != CUSTOM and name in list_presets():
         load_form(load_preset(name).to_dict())
@@ -139,9 +142,8 @@ def _on_preset() -> None:
 def _on_change(name: str) -> None:
     raw = st.session_state[_key(name)]
     values = form()
-    if name == "dataset":
-        keep = {k: values[k] for k in ("data_root", "max_steps", "max_seconds", "seed") if k in values}
-        load_form(TrainConfig.for_dataset(raw, **keep).to_dict())
+    if name == "dataset":   # the new set's defaults, but what the preset or the student set stays (an MLP stays one)
+        load_form(presets_mod.switch_dataset(values, raw))
         return
     values[name] = raw
     sess = state.live_session(state.current_run())
@@ -172,12 +174,31 @@ def preset_picker() -> None:
     lesson = lambda n: t("train.custom", lang) if n == CUSTOM else \
         f"{n} · {t('train.lesson', lang, n=presets[n].get('lesson'))}"
     state.keep_choice("preset", names, CUSTOM)  # its labels change with the language
+    follow_form(presets_all=presets)
     st.selectbox(t("train.preset"), names, key="preset", format_func=lesson, on_change=_on_preset,
                  help=t("train.preset_help"))
     name = st.session_state.get("preset", CUSTOM)
     if name in presets:
         desc = t(f"preset.{name}")   # a preset the locale files lack shows its JSON's English description
         st.caption(presets[name].get("description", "") if desc == f"preset.{name}" else desc)
+    elif st.session_state.get("preset_base") in presets:
+        base = st.session_state["preset_base"]
+        changed = presets_mod.summary(form(), presets_mod.differences(form(), load_preset(base).to_dict()))
+        if changed:
+            st.caption(t("train.preset_changed", preset=base, changed=changed))
+
+
+def follow_form(presets_all: dict) -> None:
+    """The preset box names a preset only while the form still is that preset (``ui.presets.matches``); once a
+    knob differs it shows "(your own settings)" and remembers the preset for the caption under it (and names it
+    again when the form is back to it)."""
+    name, base = st.session_state.get("preset"), st.session_state.get("preset_base")
+    if name in presets_all and not presets_mod.matches(form(), name):
+        st.session_state["preset"] = st.session_state["_kept.preset"] = CUSTOM
+        st.session_state["preset_base"] = name
+    elif name == CUSTOM and base in presets_all and presets_mod.matches(form(), base):
+        st.session_state["preset"] = st.session_state["_kept.preset"] = base
+        del st.session_state["preset_base"]
 
 
 def _on_open() -> None:

@@ -14,7 +14,7 @@ from gan_core.checks import public_text
 from gan_core.config import POINT_DATASETS
 from gan_core.data.builtin import CLASS_NAMES, TOY_SETS, load_dataset
 
-from . import charts, classroom, state
+from . import charts, classroom, presets, run_names, state
 from .components.plotly_live import live_chart, zoom_of
 from .i18n import code, current_lang, t
 
@@ -58,7 +58,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
             except ValueError as exc:   # nothing started, no run folder
                 st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
             else:
-                st.session_state["flash"] = ("success", t("train.started", run=new.run_id))
+                st.session_state["flash"] = ("success", t("train.started", run=run_names.name_of(new.run_id)))
                 state.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
         st.rerun()
     can = mine and active
@@ -106,7 +106,11 @@ def cause(error: str) -> str:
 def status_box(info: dict) -> None:
     """A failed or diverged run: its cause in one sentence and what to try (in the page's language when it is
     gan_core's generic advice)."""
-    if failed(info["state"]) and info.get("error"):
+    missing = presets.missing_cause(info.get("error")) if failed(info["state"]) else None
+    if missing:   # not gan_core's long English advice with server paths: what it means here, and what to do
+        st.error(t("data.run_missing", dataset=t(f"opt.{missing}")))
+        st.info(t("train.try", hint=t("data.run_missing_try")))
+    elif failed(info["state"]) and info.get("error"):
         st.error(t(f"train.{info['state']}", msg=code(cause(info["error"]))))
         hint = info.get("hint") or ""
         if info["state"] == "failed" and (not hint or hint.startswith(GENERIC_HINT)):
@@ -175,7 +179,7 @@ def _live_body(run_id: str | None) -> None:
     data = state.series(run_id, max_points=TRAIN_POINTS, zoom=zoom_of("train-curves", run_id))
     score = charts.is_score(snap.config.get("loss", ""))
     with head:
-        _metrics(snap, data)
+        _metrics(snap, data, sess)
     with left:
         live_chart(lambda: charts.curves_figure(data, ("loss", "dout"), events=sess.events(), lang=lang,
                                                 height=520, revision=run_id, score=score), key="train-curves",
@@ -233,7 +237,7 @@ def _grid(bounds: tuple) -> dict:
     return {"grid_x": np.array([xmin, xmax]), "grid_y": np.array([ymin, ymax])}
 
 
-def _metrics(snap, data: dict | None = None) -> None:
+def _metrics(snap, data: dict | None = None, sess=None) -> None:
     if snap.state == "queued":
         st.info(t("train.queued", n=snap.queue_position))
     if failed(snap.state) and not snap.step:   # it never trained: only the failure
@@ -258,6 +262,10 @@ def _metrics(snap, data: dict | None = None) -> None:
         st.caption(quality_line, help=t("quality.help"))
     if snap.alarm:
         st.warning(alarm_text(snap.alarm, snap.config.get("dataset", "")), icon=":material/warning:")
+        if sess is not None and len(sess.view_steps()) > 1:   # the bookmark: replay the plane where it fired
+            step = jump_target(sess.view_steps(), int(snap.alarm.get("step") or 0))
+            st.button(t("alarm.jump", step=step), key="btn_jump_alarm", icon=":material/history:",
+                      help=t("alarm.jump_help"), on_click=_jump, args=(sess.run_id, int(snap.alarm.get("step") or 0)))
     status_box(state.status(snap.run_id))
 
 
@@ -289,11 +297,25 @@ def alarm_text(alarm: dict, dataset: str = "", lang: str | None = None) -> str:
     return text + "\n\n" + t("alarm.try", lang)
 
 
+def jump_target(steps: list[int], step: int) -> int:
+    """The snapshot step nearest to ``step`` (the earlier one on a tie): where the history slider jumps."""
+    return min(steps, key=lambda s: (abs(s - step), s))
+
+
+def _jump(run_id: str, step: int) -> None:
+    sess = state.live_session(run_id)
+    steps = sess.view_steps() if sess is not None else []
+    if steps:
+        st.session_state["follow_latest"] = False
+        st.session_state["scrub_step"] = jump_target(steps, step)
+
+
 def _scrubbed_view(sess):
     steps = sess.view_steps()
     if not steps:
         return sess.snapshot().view
-    follow = st.toggle(t("train.follow"), value=True, key="follow_latest")
+    st.session_state.setdefault("follow_latest", True)   # set here, not by value=: the alarm's jump turns it off
+    follow = st.toggle(t("train.follow"), key="follow_latest")
     if follow or len(steps) < 2:
         return sess.view_at(len(steps) - 1)
     key = "scrub_step"
@@ -385,9 +407,20 @@ def downloads(run_id: str) -> None:
         png = view.png if view is not None else state.latest_samples_png(run_id)
         cols[2].download_button(t("dl.samples"), png or b"", f"{run_id}-samples.png", "image/png",
                                 key="dl_samples", disabled=png is None, width="stretch")
+    if sess is not None and view is not None and view.kind == "points" and len(sess.view_steps()) > 1:
+        st.download_button(t("dl.gif"), lambda: _plane_gif(run_id), f"{run_id}-plane.gif", "image/gif",
+                           key="dl_gif", help=t("dl.gif_help"), icon=":material/gif:")
     can_ckpt = (sess is not None and sess.trainer is not None) or state.has_checkpoint(run_id)
     cols[3].download_button(t("dl.checkpoint"), lambda: _checkpoint(run_id), f"{run_id}.pt",
                             "application/octet-stream", key="dl_ckpt", disabled=not can_ckpt, width="stretch")
+
+
+def _plane_gif(run_id: str) -> bytes:
+    from .plane_gif import plane_gif
+
+    sess = state.live_session(run_id)
+    views = [sess.view_at(i) for i in range(len(sess.view_steps()))] if sess is not None else []
+    return plane_gif(views, lang=current_lang())
 
 
 def _metrics_csv(run_id: str) -> str:

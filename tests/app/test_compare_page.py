@@ -5,6 +5,7 @@ from apptest_helpers import disk_run, open_app
 
 from gan_core import TrainConfig
 from ui import compare_charts as cc
+from ui import run_names
 
 PAGE = "pages/compare.py"
 
@@ -42,10 +43,11 @@ def test_two_ring_runs_and_an_image_run(runs_dir):
     assert table[table["run"] == grid]["modes covered"].isna().all()          # no evaluation, no number
     assert "JS divergence (bits)" in table.columns and "best JS divergence (bits)" in table.columns
     captions = " ".join(c.value for c in at.caption)
-    assert f"{grid[-9:]} · step 40" in captions                              # the image run's last grid
-    assert f"{fast[-9:]}: no sample grid" in captions                        # 2-D runs: their plane instead
+    names = run_names.names([slow, fast, grid])                               # readable names, not cut ids
+    assert f"{names[grid]} · step 40" in captions                            # the image run's last grid
+    assert f"{names[fast]}: no sample grid" in captions                      # 2-D runs: their plane instead
     at.select_slider(key="compare_step").set_value(20).run()
-    assert f"{grid[-9:]} · step 20" in " ".join(c.value for c in at.caption)
+    assert f"{names[grid]} · step 20" in " ".join(c.value for c in at.caption)
     picker.set_value([fast]).run()
     assert len(at.dataframe[0].value) == 1 and not at.exception
 
@@ -78,7 +80,9 @@ def test_samples_of_different_steps_say_so_and_chips_show_the_translated_state(r
     assert not [w for w in at.warning if "not from the same step" in w.value]   # the default: a common step
     at.select_slider(key="compare_step").set_value(20).run()
     captions = " ".join(c.value for c in at.caption)
-    assert f"{every_10[-9:]} · step 20" in captions and f"{every_15[-9:]} · step 15" in captions
+    names = run_names.names([every_10, every_15])    # the same settings but for snapshot_every: told apart by id
+    assert names[every_10] != names[every_15] and names[every_10].endswith(f"#{every_10[-4:]}")
+    assert f"{names[every_10]} · step 20" in captions and f"{names[every_15]} · step 15" in captions
     assert any("not from the same step (15, 20)" in w.value for w in at.warning)
     zh = open_app(PAGE, lang="zh", run=every_10)
     assert all(o.endswith("· 已完成") for o in zh.multiselect(key="compare_pick").options)
