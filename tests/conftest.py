@@ -27,3 +27,15 @@ def runs_dir(tmp_path, monkeypatch):
     folder.mkdir()
     monkeypatch.setenv("GAN_RUNS_DIR", str(folder))
     return folder
+
+
+SECRET = "GAN_TEACHER_TOKEN=s3cret-t0ken"   # what the server must never show a browser
+
+
+@pytest.fixture
+def secret(tmp_path):
+    """A file outside every folder a browser may read (like /proc/self/environ), holding ``SECRET``."""
+    path = tmp_path / "server" / "environ"
+    path.parent.mkdir()
+    path.write_text(f"HOME=/root\n{SECRET}\nPATH=/usr/bin\n")
+    return path

@@ -23,17 +23,9 @@ from gan_core.paths import browser_roots, default_data_dir, uploads_dir
 from gan_core.runtime import runs, store, uploads
 from gan_core.trainer import Trainer
 
-SECRET = "GAN_TEACHER_TOKEN=s3cret-t0ken"
 TINY = dict(g_hidden=[8], d_hidden=[8], n_points=256, batch_size=32)
 
 
-@pytest.fixture
-def secret(tmp_path):
-    """A file outside every folder a browser may read, holding what the server must never show."""
-    path = tmp_path / "server" / "environ"
-    path.parent.mkdir()
-    path.write_text(f"HOME=/root\n{SECRET}\nPATH=/usr/bin\n")
-    return path
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,7 +21,6 @@ from gan_core.trainer import Trainer
 from ui import classroom, state
 
 TRAIN = "pages/train.py"
-SECRET = "GAN_TEACHER_TOKEN=s3cret-t0ken"
 PAGES = ("pages/train.py", "pages/live_curves.py", "pages/compare.py", "pages/discriminator.py",
          "pages/step_explained.py")
 
@@ -38,12 +37,6 @@ def texts(at) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-@pytest.fixture
-def secret(tmp_path):
-    path = tmp_path / "server" / "environ"
-    path.parent.mkdir()
-    path.write_text(f"HOME=/root\n{SECRET}\n")
-    return path
 
 
 def hostile_checkpoint(**config) -> bytes:
