@@ -237,7 +237,8 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 def list_presets() -> dict[str, dict[str, Any]]:
-    """All presets under assets/presets: name -> {"description", "lesson", "config": {...}}."""
+    """All presets under assets/presets: name -> {"description", "lesson", "config": {...}} and, for a lesson
+    that compares two runs, "contrast": the name of the paired preset (see ``preset_contrast``)."""
     out = {}
     for path in sorted(PRESETS_DIR.glob("*.json")):
         out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
@@ -251,3 +252,21 @@ def load_preset(name: str) -> TrainConfig:
         raise ValueError(f"preset={name!r} is unknown; allowed: {', '.join(presets) or '(none found)'}")
     values = dict(presets[name]["config"])
     return TrainConfig.for_dataset(values.pop("dataset", "ring8"), **values)
+
+
+def preset_contrast(name: str) -> str | None:
+    """The preset that lesson preset ``name`` is compared with (its ``contrast`` key), or None when it has none.
+
+    Raises ValueError for an unknown ``name``, or a contrast that is not another existing preset.
+    """
+    presets = list_presets()
+    if name not in presets:
+        raise ValueError(f"preset={name!r} is unknown; allowed: {', '.join(presets) or '(none found)'}")
+    other = presets[name].get("contrast")
+    if other is None:
+        return None
+    if not isinstance(other, str) or other == name or other not in presets:
+        raise ValueError(f"preset {name!r} has contrast={other!r}, which is not allowed; allowed: the name of "
+                         f"another preset ({', '.join(n for n in presets if n != name)})")
+    return other
+

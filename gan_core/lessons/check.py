@@ -1,7 +1,8 @@
 """``python -m gan_core lessons check``: run each lesson's judge on several seeds and say whether the lesson
 shows what it promises (issue 12's bar: on at least 9 of 10 seeds, within the lesson's time).
 
-A judge is ``judge(seed, fast) -> {"passed", "seconds", "effect", "details"}`` (see ``check_classifiers``).
+A judge is ``judge(seed, fast) -> {"passed", "seconds", "effect", "details"}`` (``check_gan`` for lessons 1-5,
+``check_classifiers`` for 6-9).
 ``run_check`` returns one row per lesson; ``format_table`` prints them. The bar for ``n`` seeds is
 ``ceil(0.9 * n)`` passes (all of 2 or 3).
 """
@@ -19,8 +20,9 @@ Judge = Callable[[int, bool], dict[str, Any]]
 def judges() -> dict[int, Judge]:
     """Every lesson that has a judge, by lesson number."""
     from gan_core.lessons.check_classifiers import JUDGES_CLASSIFIERS
+    from gan_core.lessons.check_gan import JUDGES_GAN
 
-    return dict(sorted(JUDGES_CLASSIFIERS.items()))
+    return dict(sorted({**JUDGES_GAN, **JUDGES_CLASSIFIERS}.items()))
 
 
 def parse_seeds(text: str) -> list[int]:

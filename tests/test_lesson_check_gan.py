@@ -1,0 +1,115 @@
+"""Lesson checks 1-5 (gan_core.lessons.check_gan): the fast judgements pass on two seeds, so a change that breaks
+a GAN lesson's effect fails here; the contrast presets the comparisons need; the rank correlation."""
+import json
+import math
+
+import pytest
+import torch
+
+from gan_core.config import list_presets, load_preset, preset_contrast
+from gan_core.lessons import check_gan
+from gan_core.lessons.check import judges
+from gan_core.lessons.check_gan import JUDGES_GAN, spearman
+
+SEEDS = (0, 1)
+
+
+def _check(result: dict) -> None:
+    assert set(result) == {"passed", "seconds", "effect", "details"}
+    assert isinstance(result["passed"], bool) and isinstance(result["effect"], str) and "\n" not in result["effect"]
+    assert result["seconds"] is None or (math.isfinite(result["seconds"]) and result["seconds"] >= 0)
+    json.dumps(result["details"])       # the command's last line holds every detail
+    assert result["passed"], result["effect"]
+
+
+def test_registry_names_lessons_1_to_9():
+    assert sorted(JUDGES_GAN) == [1, 2, 3, 4, 5]
+    assert sorted(judges()) == list(range(1, 10))
+    assert "streamlit" not in JUDGES_GAN[1].__module__
+
+
+def test_comparison_lessons_name_their_contrast_both_ways():
+    """Lessons 2, 3 and 5 compare two presets: each names the other, and the pair differs in the lesson's knob."""
+    pairs = {"minimax-saturating": {"loss"}, "fashion-dcgan": None, "ring8-collapse": None}
+    for name, knobs in pairs.items():
+        other = preset_contrast(name)
+        assert other is not None and preset_contrast(other) == name
+        a, b = load_preset(name).to_dict(), load_preset(other).to_dict()
+        differ = {k for k in a if a[k] != b[k]}
+        assert differ and (knobs is None or differ == knobs), (name, differ)
+        assert list_presets()[other]["lesson"] == list_presets()[name]["lesson"]
+    assert preset_contrast("quadratic-classic") is None
+
+
+def test_a_bad_contrast_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("gan_core.config.PRESETS_DIR", tmp_path)
+    (tmp_path / "a.json").write_text(json.dumps({"description": "a", "lesson": 2, "contrast": "nope",
+                                                 "config": {"dataset": "ring8"}}))
+    (tmp_path / "b.json").write_text(json.dumps({"description": "b", "lesson": 2, "contrast": "b",
+                                                 "config": {"dataset": "ring8"}}))
+    for name, bad in (("a", "contrast='nope'"), ("b", "contrast='b'")):
+        with pytest.raises(ValueError, match=bad):
+            preset_contrast(name)
+        assert load_preset(name).dataset == "ring8"      # the key is the preset's, not the config's
+    with pytest.raises(ValueError, match="preset='zz'"):
+        preset_contrast("zz")
+    (tmp_path / "c.json").write_text(json.dumps({"description": "c", "config": {"contrast": "a"}}))
+    with pytest.raises(ValueError, match="unknown config key 'contrast'"):
+        load_preset("c")
+
+
+def test_spearman():
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(3 / math.sqrt(10))      # ties share their mean rank
+    assert math.isnan(spearman([1, 1, 1], [1, 2, 3])) and math.isnan(spearman([1, 2], [2, 1]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson1_curve(seed):
+    torch.set_num_threads(1)
+    r = JUDGES_GAN[1](seed, True)
+    _check(r)
+    d = r["details"]
+    assert d["on_curve"]["js"] < check_gan.CURVE_JS and d["real_never_moved"]
+    assert all(look["real_moved"] == 0.0 and look["fake_moved"] > 0 for look in d["update_looks"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson2_saturating_gradient_vanishes(seed):
+    torch.set_num_threads(1)
+    r = JUDGES_GAN[2](seed, True)
+    _check(r)
+    assert r["details"]["grad_ratio"] >= check_gan.GRAD_RATIO
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson3_dcgan_beats_the_mlp_at_equal_steps(seed):
+    torch.set_num_threads(1)
+    r = JUDGES_GAN[3](seed, True)
+    _check(r)
+    assert all(d < m for _, d, m in r["details"]["fid_pairs"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson4_knob_and_critic(seed):
+    torch.set_num_threads(1)
+    r = JUDGES_GAN[4](seed, True)
+    _check(r)
+    d = r["details"]
+    assert d["lr_effect"] > check_gan.NOISE_MARGIN * d["seed_noise"] and d["rho_wgan"] >= check_gan.RHO_WGAN
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson5_collapse_and_cure(seed):
+    torch.set_num_threads(1)
+    r = JUDGES_GAN[5](seed, True)
+    _check(r)
+    d = r["details"]
+    assert d["late_median_modes"] <= 8 - check_gan.MODES_LOST and d["alarm"] is not None
+    assert d["cure_evals"][-1]["modes_covered"] == 8
