@@ -99,7 +99,11 @@ class Trainer(LiveKnobs):
         return self.discriminator(losses.instance_noise(x, self.config.instance_noise), y)
 
     def d_update(self, fake: torch.Tensor | None = None, fake_y: torch.Tensor | None = None) -> dict:
-        """One discriminator update on a real batch and (given or fresh) fakes; returns tensor metrics."""
+        """One discriminator update on a real batch and (given or fresh) fakes; returns tensor metrics.
+
+        D's half of the game: max_D E[log D(x)] + E[log(1 - D(G(z)))] for the BCE losses (Goodfellow et al. 2014),
+        max_D E[D(x)] - E[D(G(z))] for the Wasserstein critic; ``losses.d_loss`` is the negative, minimised.
+        """
         cfg = self.config
         real, real_y = self.batcher.next()
         if fake is None:
@@ -129,7 +133,11 @@ class Trainer(LiveKnobs):
         return {"loss_d": loss.detach(), "d_real": d_real, "d_fake": d_fake, "grad_norm_d": norm}
 
     def g_update(self, fake: torch.Tensor | None = None, fake_y: torch.Tensor | None = None) -> dict:
-        """One generator update through the current D; ``fake`` may carry its graph from ``d_update``."""
+        """One generator update through the current D; ``fake`` may carry its graph from ``d_update``.
+
+        G's half: min_G E[log(1 - D(G(z)))] (``minimax``, saturating) or, in practice, max_G E[log D(G(z))]
+        (``nonsaturating``); max_G E[D(G(z))] against a Wasserstein critic. D is held fixed during this step.
+        """
         if fake is None:
             z, fake_y = self.noise(self.batcher.batch_size)
             fake = self.generator(z, fake_y)
