@@ -39,7 +39,7 @@ def missing_data(config) -> None:
     if choices:
         cols = st.columns(len(choices))
         for col, choice in zip(cols, choices, strict=True):
-            col.button(t("data.use", dataset=controls.option_label(choice), arch=_arch(values)),
+            col.button(t("data.use", dataset=controls.option_label(choice)),
                        key=f"btn_use_{choice}", on_click=_use, args=(choice,), width="stretch")
 
 

@@ -262,10 +262,11 @@ def _metrics(snap, data: dict | None = None, sess=None) -> None:
         st.caption(quality_line, help=t("quality.help"))
     if snap.alarm:
         st.warning(alarm_text(snap.alarm, snap.config.get("dataset", "")), icon=":material/warning:")
-        if sess is not None and len(sess.view_steps()) > 1:   # the bookmark: replay the plane where it fired
-            step = jump_target(sess.view_steps(), int(snap.alarm.get("step") or 0))
-            st.button(t("alarm.jump", step=step), key="btn_jump_alarm", icon=":material/history:",
-                      help=t("alarm.jump_help"), on_click=_jump, args=(sess.run_id, int(snap.alarm.get("step") or 0)))
+    fired = charts.alarm_steps(sess.events()) if sess is not None else []
+    if fired and len(sess.view_steps()) > 1:   # the bookmark (kept after the run recovers): replay the plane there
+        step = jump_target(sess.view_steps(), fired[-1])
+        st.button(t("alarm.jump", step=step), key="btn_jump_alarm", icon=":material/history:",
+                  help=t("alarm.jump_help"), on_click=_jump, args=(sess.run_id, fired[-1]))
     status_box(state.status(snap.run_id))
 
 
@@ -407,7 +408,7 @@ def downloads(run_id: str) -> None:
         png = view.png if view is not None else state.latest_samples_png(run_id)
         cols[2].download_button(t("dl.samples"), png or b"", f"{run_id}-samples.png", "image/png",
                                 key="dl_samples", disabled=png is None, width="stretch")
-    if sess is not None and view is not None and view.kind == "points" and len(sess.view_steps()) > 1:
+    if sess is not None and sess.config.dataset in POINT_DATASETS:   # drawn at click time: the history grows
         st.download_button(t("dl.gif"), lambda: _plane_gif(run_id), f"{run_id}-plane.gif", "image/gif",
                            key="dl_gif", help=t("dl.gif_help"), icon=":material/gif:")
     can_ckpt = (sess is not None and sess.trainer is not None) or state.has_checkpoint(run_id)
@@ -416,11 +417,14 @@ def downloads(run_id: str) -> None:
 
 
 def _plane_gif(run_id: str) -> bytes:
+    from gan_core.views import View
+
     from .plane_gif import plane_gif
 
     sess = state.live_session(run_id)
     views = [sess.view_at(i) for i in range(len(sess.view_steps()))] if sess is not None else []
-    return plane_gif(views, lang=current_lang())
+    views = views or [v for v in [sess.snapshot().view if sess is not None else None] if v is not None]
+    return plane_gif(views or [View(kind="points", step=0)], lang=current_lang())   # before the first: empty axes
 
 
 def _metrics_csv(run_id: str) -> str:

@@ -165,23 +165,24 @@ def test_a_lesson_link_opens_a_fresh_form_and_another_preset_clears_its_hiding(r
 
 
 class _Alarmist:
-    """An evaluator (``TrainingSession(evaluator_factory=...)``) whose evaluations from step ``at`` on report two
-    lost modes: a real collapse takes a lesson's minute."""
+    """An evaluator (``TrainingSession(evaluator_factory=...)``) whose evaluations from step ``at`` to ``until``
+    report two lost modes (then the run recovers): a real collapse takes a lesson's minute."""
 
-    def __init__(self, trainer, at: int = 60):
-        self.at, self.pending, self.lost = at, [], False
+    def __init__(self, trainer, at: int = 60, until: int = 140):
+        self.at, self.until, self.pending, self.last = at, until, [], 0
 
     def submit(self, trainer):
         self.pending.append(trainer.step_count)
 
     def results(self):
-        out, self.pending = [{"step": s, "modes_covered": 6.0 if s >= self.at else 8.0} for s in self.pending], []
-        self.lost = self.lost or any(r["step"] >= self.at for r in out)
+        out, self.pending = [{"step": s, "modes_covered": 6.0 if self.at <= s < self.until else 8.0}
+                             for s in self.pending], []
+        self.last = max([self.last, *(r["step"] for r in out)])
         return out
 
     def alarm(self):
         return {"kind": "modes", "lost": [3, 6], "best": 8, "now": 6, "best_step": 20, "step": self.at} \
-            if self.lost else None
+            if self.at <= self.last < self.until else None
 
     def wait_idle(self, timeout):
         return True
@@ -195,10 +196,12 @@ def test_the_collapse_alarm_is_bookmarked_on_the_curves_and_the_plane_jumps_ther
                                   eval_every=20, snapshot_every=10, device="cpu", threads=1)
     sess = state.registry().create(cfg, evaluator_factory=_Alarmist)
     sess.start()
-    assert sess.wait(60) and sess.snapshot().alarm and len(sess.view_steps()) > 5
+    assert sess.wait(60) and len(sess.view_steps()) > 5
+    assert sess.snapshot().alarm is None and [e for e in sess.events() if e["kind"] == "collapse"]  # it recovered
     at = open_app(TRAIN, run=sess.run_id)
+    assert "Mode collapse?" not in _words(at.warning)             # no alarm now, but the bookmark stays
     jump = at.button(key="btn_jump_alarm")
-    assert jump.label == "Jump to step 60 on the plane"
+    assert jump.label == "Collapse alarm at step 60: see the plane there"
     jump.click().run()
     assert not at.exception
     assert at.session_state["follow_latest"] is False and at.session_state["scrub_step"] == 60
