@@ -347,14 +347,9 @@ def _quality_track(cfg: TrainConfig, limit: float, every: int) -> dict[str, Any]
     return {"js": js, "loss_d": loss, "steps": trainer.step_count, "cpu": clock.cpu, "wall": clock.wall}
 
 
-def judge_tricks(seed: int, fast: bool = False) -> dict[str, Any]:
-    """Lesson 4. (a) ``ring8-lr-knobs``: multiplying both learning rates by LR_FACTOR at step LR_AT changes the
-    LR_STAT of the next LR_WINDOW steps, compared with the same run (same seed) without the change, by more
-    than NOISE_MARGIN times the seed noise: the largest difference between that run and the unchanged runs of
-    NOISE_SEEDS other seeds. (b) Over LESSON_SECONDS[4] / 2 CPU seconds each, looked at every QUALITY_EVERY
-    steps: the Spearman correlation of the WGAN-GP critic's W estimate (its logged loss, negated) with the grid
-    JS is at least RHO_WGAN (``ring8-wgan-gp``), that of the plain GAN's D loss at most RHO_PLAIN in magnitude
-    (``ring8-lr-knobs``). ``fast``: the knob part and a quarter of the time for (b)."""
+def lr_change_effect(seed: int) -> dict[str, Any]:
+    """Lesson 4's knob part: LR_STAT of the LR_WINDOW steps after both learning rates are multiplied by LR_FACTOR
+    at step LR_AT, against the same run unchanged and NOISE_SEEDS other seeds unchanged (the seed noise)."""
     steps = LR_AT + LR_WINDOW
     base_cfg = _cfg(KNOBS, seed)
     change = {"lr_g": base_cfg.lr_g * LR_FACTOR, "lr_d": base_cfg.lr_d * LR_FACTOR}
@@ -365,7 +360,22 @@ def judge_tricks(seed: int, fast: bool = False) -> dict[str, Any]:
         others = [_window_stats(_loss_curve(_cfg(KNOBS, seed + 1000 * (j + 1)), steps)) for j in range(NOISE_SEEDS)]
     effect = abs(changed[LR_STAT] - base[LR_STAT])
     noise = max(abs(o[LR_STAT] - base[LR_STAT]) for o in others)
-    visible = effect > NOISE_MARGIN * noise
+    return {"base": base, "changed": changed, "others": others, "clock": clock, "effect": effect, "noise": noise,
+            "visible": effect > NOISE_MARGIN * noise}
+
+
+def judge_tricks(seed: int, fast: bool = False) -> dict[str, Any]:
+    """Lesson 4. (a) ``ring8-lr-knobs``: multiplying both learning rates by LR_FACTOR at step LR_AT changes the
+    LR_STAT of the next LR_WINDOW steps, compared with the same run (same seed) without the change, by more
+    than NOISE_MARGIN times the seed noise: the largest difference between that run and the unchanged runs of
+    NOISE_SEEDS other seeds. (b) Over LESSON_SECONDS[4] / 2 CPU seconds each, looked at every QUALITY_EVERY
+    steps: the Spearman correlation of the WGAN-GP critic's W estimate (its logged loss, negated) with the grid
+    JS is at least RHO_WGAN (``ring8-wgan-gp``), that of the plain GAN's D loss at most RHO_PLAIN in magnitude
+    (``ring8-lr-knobs``). ``fast``: the knob part and a quarter of the time for (b)."""
+    base_cfg = _cfg(KNOBS, seed)
+    knob = lr_change_effect(seed)
+    base, changed, others, clock = knob["base"], knob["changed"], knob["others"], knob["clock"]
+    effect, noise, visible = knob["effect"], knob["noise"], knob["visible"]
     limit = LESSON_SECONDS[4] / (8 if fast else 2)
     wgan = _quality_track(_cfg(WGAN, seed), limit, QUALITY_EVERY)
     plain = _quality_track(base_cfg, limit, QUALITY_EVERY)

@@ -13,13 +13,13 @@ def test_distribution_shift_live_run(page, server):
     open_page(page, server, "shift", heading="Distribution shift")
     no_exception(page)
     assert wait_for(lambda: page.locator(f'{MAIN} [data-testid="stImage"] img').count() >= 20), "the preview"
-    assert "Press Train" in text(page)
+    assert "Press Start" in text(page)
     shot(page, "shift-idle")
     thumbs = page.locator(f'{MAIN} [data-testid="stSlider"] input[type="range"]')
     thumbs.nth(1).focus()          # the longest run (20,000 steps): it must still train when Stop is pressed
     thumbs.nth(1).press("End")
     settle(page, 0.3)
-    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_role("button", name="Start", exact=True).click()
     page.get_by_role("heading", name="3 · Domain-adversarial training (DANN)").wait_for(timeout=120_000)
     if not wait_for(lambda: trace_points(page, "DANN · target") >= 2, timeout=180):
         shot(page, "shift-no-target-curve")
@@ -29,7 +29,7 @@ def test_distribution_shift_live_run(page, server):
     assert "of 20,000" in text(page), "the steps slider set the run's length"
     for label in ("Source accuracy", "Target accuracy", "Domain AUC", "DANN on the target", "Lost to the shift"):
         assert label in text(page)
-    assert page.get_by_role("button", name="Train", exact=True).is_disabled()
+    assert page.get_by_role("button", name="Start", exact=True).is_disabled()
     no_exception(page)
     shot(page, "shift-running")
     page.get_by_role("radio", name="简体中文").or_(page.get_by_text("简体中文", exact=True)).first.click()
@@ -43,7 +43,7 @@ def test_distribution_shift_live_run(page, server):
     no_exception(page)
     shot(page, "shift-running-zh")
     page.get_by_role("button", name="停止", exact=True).click()
-    assert wait_for(lambda: not page.get_by_role("button", name="开始训练", exact=True).is_disabled(), timeout=60)
+    assert wait_for(lambda: not page.get_by_role("button", name="开始", exact=True).is_disabled(), timeout=60)
     no_exception(page)
 
 
