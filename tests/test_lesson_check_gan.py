@@ -5,6 +5,7 @@ import math
 
 import pytest
 import torch
+from judging import assert_passed
 
 from gan_core.config import list_presets, load_preset, preset_contrast
 from gan_core.lessons import check_gan
@@ -13,14 +14,6 @@ from gan_core.lessons.check_gan import JUDGES_GAN, spearman
 
 SEEDS = (0, 1)
 ONE_SEED = (0,)   # lessons 3-5 train two or more runs of a lesson's length each: one seed keeps `make test` short
-
-
-def _check(result: dict) -> None:
-    assert set(result) == {"passed", "seconds", "effect", "details"}
-    assert isinstance(result["passed"], bool) and isinstance(result["effect"], str) and "\n" not in result["effect"]
-    assert result["seconds"] is None or (math.isfinite(result["seconds"]) and result["seconds"] >= 0)
-    json.dumps(result["details"])       # the command's last line holds every detail
-    assert result["passed"], result["effect"]
 
 
 def test_registry_names_lessons_1_to_9():
@@ -71,7 +64,7 @@ def test_spearman():
 def test_lesson1_curve(seed):
     torch.set_num_threads(1)
     r = JUDGES_GAN[1](seed, True)
-    _check(r)
+    assert_passed(r)
     d = r["details"]
     assert d["on_curve"]["js"] < check_gan.CURVE_JS and d["real_never_moved"]
     assert all(look["real_moved"] == 0.0 and look["fake_moved"] > 0 for look in d["update_looks"])
@@ -82,7 +75,7 @@ def test_lesson1_curve(seed):
 def test_lesson2_saturating_gradient_vanishes(seed):
     torch.set_num_threads(1)
     r = JUDGES_GAN[2](seed, True)
-    _check(r)
+    assert_passed(r)
     assert r["details"]["grad_ratio"] >= check_gan.GRAD_RATIO
 
 
@@ -91,7 +84,7 @@ def test_lesson2_saturating_gradient_vanishes(seed):
 def test_lesson3_dcgan_beats_the_mlp_at_equal_steps(seed):
     torch.set_num_threads(1)
     r = JUDGES_GAN[3](seed, True)
-    _check(r)
+    assert_passed(r)
     assert all(d < m for _, d, m in r["details"]["fid_pairs"])
 
 
@@ -114,7 +107,7 @@ def test_lesson4_a_learning_rate_change_shows_beyond_the_seed_noise(seed):
 def test_lesson5_collapse_and_cure(seed):
     torch.set_num_threads(1)
     r = JUDGES_GAN[5](seed, True)
-    _check(r)
+    assert_passed(r)
     d = r["details"]
     assert d["late_median_modes"] <= 8 - check_gan.MODES_LOST and d["alarm"] is not None
     assert d["cure_evals"][-1]["modes_covered"] == 8

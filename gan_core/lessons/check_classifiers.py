@@ -24,6 +24,7 @@ from gan_core.lessons.adversarial import AdversarialTrainer, AdvTrainConfig
 from gan_core.lessons.attack_views import CURVE_EPS, eps_curves, fixed_subset
 from gan_core.lessons.augment import AugmentConfig, AugmentTrainer
 from gan_core.lessons.dann import ShiftConfig, run_shift_experiment
+from gan_core.lessons.timing import TrainingClock
 
 DATASET = "digits"   # the only labelled image set that needs no download; every lesson page opens on it
 # Seconds of one training thread each lesson may take (CPU time; see the module docstring):
@@ -54,23 +55,6 @@ AUG_LABELS = 10
 AUG_MARGIN = 0.03
 
 
-class _Clock:
-    """Wall and CPU seconds of the training only (pauses for evaluations are left out)."""
-
-    def __init__(self) -> None:
-        self.wall = self.cpu = 0.0
-        self._start: tuple[float, float] | None = None
-
-    def __enter__(self) -> _Clock:
-        self._start = (time.perf_counter(), time.process_time())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        wall, cpu = self._start
-        self.wall += time.perf_counter() - wall
-        self.cpu += time.process_time() - cpu
-
-
 def _r(v: float) -> float:
     return round(float(v), 4)
 
@@ -81,7 +65,7 @@ def _class_classifier(seed: int, x: torch.Tensor, y: torch.Tensor, k: int) -> tu
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = build_classifier("cnn", tuple(x.shape[1:]), k)
-    clock = _Clock()
+    clock = TrainingClock()
     with clock:
         train_classifier(model, x, y, epochs=30, seconds=TRAIN_SECONDS[DATASET], seed=seed)
     return model.eval(), {"wall": clock.wall, "cpu": clock.cpu}
@@ -152,7 +136,7 @@ def judge_adversarial_training(seed: int, fast: bool = False) -> dict[str, Any]:
     std = _robust_eval(standard, x_test, y_test, seed)
     max_steps, limit = (400, 25.0) if fast else (1000, LESSON_SECONDS[7])
     trainer = AdversarialTrainer(AdvTrainConfig(dataset=DATASET, seed=seed, device="cpu", eval_every=10**7))
-    clock, looks, shown = _Clock(), [], None
+    clock, looks, shown = TrainingClock(), [], None
     while trainer.step_count < max_steps and clock.cpu < limit:
         with clock:
             for _ in range(ADV_LOOK_EVERY):
@@ -214,7 +198,7 @@ def judge_augment(seed: int, fast: bool = False) -> dict[str, Any]:
     gan_steps = base.gan_steps // 2 if fast else base.gan_steps
     cfg = AugmentConfig(dataset=DATASET, labels_per_class=AUG_LABELS, seeds=1, seed=seed, gan_steps=gan_steps,
                         device="cpu", eval_every=10**7)
-    clock = _Clock()
+    clock = TrainingClock()
     with clock:
         trainer = AugmentTrainer(cfg)
         while trainer.phase != "done":

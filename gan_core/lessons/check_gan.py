@@ -25,6 +25,7 @@ import torch
 
 from gan_core.config import TrainConfig, load_preset, preset_contrast
 from gan_core.lessons.features import update_effect
+from gan_core.lessons.timing import TrainingClock
 from gan_core.metrics import Evaluator
 from gan_core.trainer import Trainer
 
@@ -68,23 +69,6 @@ RHO_PLAIN = 0.3               # |Spearman| of the plain D loss with the grid JS,
 # half the samples high quality.
 COLLAPSE = "ring8-collapse"
 MODES_LOST = 3
-
-
-class _Clock:
-    """CPU seconds of this thread and wall seconds, of the training only (evaluations are left out)."""
-
-    def __init__(self) -> None:
-        self.cpu = self.wall = 0.0
-        self._start: tuple[float, float] | None = None
-
-    def __enter__(self) -> _Clock:
-        self._start = (time.thread_time(), time.perf_counter())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        cpu, wall = self._start
-        self.cpu += time.thread_time() - cpu
-        self.wall += time.perf_counter() - wall
 
 
 def _r(v: float, nd: int = 4) -> float:
@@ -146,7 +130,7 @@ def judge_curve(seed: int, fast: bool = False) -> dict[str, Any]:
     """
     trainer = Trainer(_cfg(CURVE, seed))
     ev = Evaluator(trainer.data, seed=seed)
-    clock, looks, js, shown = _Clock(), [], [], None
+    clock, looks, js, shown = TrainingClock(time.thread_time), [], [], None
     limit = LESSON_SECONDS[1]
     while clock.cpu < limit and (shown is None or trainer.step_count < UPDATE_LOOKS[-1]):
         with clock:
@@ -185,7 +169,7 @@ def _ring_run(cfg: TrainConfig, limit: float, max_steps: int, grad_steps: int = 
     first ``grad_steps`` steps."""
     trainer = Trainer(cfg)
     ev = Evaluator(trainer.data, seed=cfg.seed)
-    clock, grads, evals, hit = _Clock(), [], [], None
+    clock, grads, evals, hit = TrainingClock(time.thread_time), [], [], None
     while clock.cpu < limit and trainer.step_count < max_steps and hit is None:
         with clock:
             m = trainer.step(sync=trainer.step_count < grad_steps)
@@ -247,7 +231,7 @@ def _image_run(cfg: TrainConfig, limit: float, max_steps: int, classifier: torch
     classifier, 1,000 fakes) every IMAGE_EVERY steps; stop early at the first evaluation ``stop`` accepts."""
     trainer = Trainer(cfg)
     ev = Evaluator(trainer.data, classifier=classifier, seed=cfg.seed)
-    clock, evals, hit = _Clock(), [], None
+    clock, evals, hit = TrainingClock(time.thread_time), [], None
     while clock.cpu < limit and trainer.step_count < max_steps:
         with clock:
             for _ in range(IMAGE_EVERY):
@@ -334,7 +318,7 @@ def _quality_track(cfg: TrainConfig, limit: float, every: int) -> dict[str, Any]
     ``cfg.log_every`` steps, as the Train page's curve) since the previous evaluation."""
     trainer = Trainer(cfg)
     ev = Evaluator(trainer.data, seed=cfg.seed)
-    clock, js, loss, logged = _Clock(), [], [], []
+    clock, js, loss, logged = TrainingClock(time.thread_time), [], [], []
     while clock.cpu < limit:
         with clock:
             m = trainer.step(sync=(trainer.step_count + 1) % cfg.log_every == 0)
@@ -353,7 +337,7 @@ def lr_change_effect(seed: int) -> dict[str, Any]:
     steps = LR_AT + LR_WINDOW
     base_cfg = _cfg(KNOBS, seed)
     change = {"lr_g": base_cfg.lr_g * LR_FACTOR, "lr_d": base_cfg.lr_d * LR_FACTOR}
-    clock = _Clock()
+    clock = TrainingClock(time.thread_time)
     with clock:
         base = _window_stats(_loss_curve(base_cfg, steps))
         changed = _window_stats(_loss_curve(base_cfg, steps, change))
@@ -409,7 +393,7 @@ def _collapse_run(cfg: TrainConfig, limit: float) -> dict[str, Any]:
     the session's collapse alarm over those evaluations."""
     trainer = Trainer(cfg)
     ev = Evaluator(trainer.data, seed=cfg.seed)
-    clock, evals, alarm = _Clock(), [], None
+    clock, evals, alarm = TrainingClock(time.thread_time), [], None
     while clock.cpu < limit:
         with clock:
             for _ in range(cfg.eval_every):
