@@ -20,6 +20,7 @@ from torch import nn
 
 from gan_core.device import resolve_device
 from gan_core.paths import classifier_cache_dir
+from gan_core.seeding import seeded
 
 KINDS = ("cnn", "mlp")
 CACHE_VERSION = 1
@@ -252,8 +253,7 @@ def _train_and_save(path: Path, dataset: str, data_root: str, kind: str, dev: to
                     seconds: float | None) -> tuple[nn.Module, float]:
     x, y, k = load_split(dataset, data_root, train=True)
     x_test, y_test, _ = load_split(dataset, data_root, train=False)
-    with torch.random.fork_rng(devices=[]):  # seeded initial weights; the global RNG is left as it was
-        torch.manual_seed(0)
+    with seeded(0):  # seeded initial weights; the global RNG is left as it was
         model = build_classifier(kind, tuple(x.shape[1:]), k).to(dev)
     budget = TRAIN_SECONDS.get(dataset, 60.0) if seconds is None else float(seconds)
     train_classifier(model, x.to(dev), y.to(dev), epochs=30, seconds=budget, seed=0)

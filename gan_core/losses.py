@@ -60,11 +60,11 @@ def g_loss(loss: str, d_fake: torch.Tensor) -> torch.Tensor:
 
 
 def gradient_penalty(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor,
-                     y: torch.Tensor | None = None) -> torch.Tensor:
+                     y: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
     """WGAN-GP (Gulrajani et al. 2017, https://arxiv.org/abs/1704.00028): ``E[(||grad D(x_hat)||_2 - 1)^2]`` on
     random interpolates ``x_hat = t x + (1 - t) G(z)``, ``t ~ U[0, 1]`` per sample."""
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    t = torch.rand(shape, device=real.device, dtype=real.dtype)
+    t = torch.rand(shape, device=real.device, dtype=real.dtype, generator=generator)
     x_hat = (t * real + (1 - t) * fake).requires_grad_(True)
     out = discriminator(x_hat, y) if y is not None else discriminator(x_hat)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
@@ -79,10 +79,12 @@ def r1_penalty(discriminator: nn.Module, real: torch.Tensor, y: torch.Tensor | N
     return grad.flatten(1).pow(2).sum(dim=1).mean()
 
 
-def instance_noise(x: torch.Tensor, std: float) -> torch.Tensor:
+def instance_noise(x: torch.Tensor, std: float, generator: torch.Generator | None = None) -> torch.Tensor:
     """Gaussian instance noise (Sønderby et al. 2017, https://arxiv.org/abs/1610.04490) added to D's inputs;
     identity when ``std == 0``."""
-    return x + std * torch.randn_like(x) if std > 0 else x
+    if std <= 0:
+        return x
+    return x + std * torch.empty_like(x).normal_(generator=generator)  # empty_like: x's memory format
 
 
 def d_output(loss: str, logits: torch.Tensor) -> torch.Tensor:

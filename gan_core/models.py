@@ -12,6 +12,7 @@ from torch import nn
 
 from gan_core.config import TrainConfig
 from gan_core.device import device_rate, free_memory
+from gan_core.seeding import SeededDropout
 
 
 def activation(name: str, slope: float = 0.2) -> nn.Module:
@@ -76,7 +77,7 @@ class MLPDiscriminator(nn.Module):
         for hidden in widths:
             # Dropout even at p=0 (an identity then): dropout_d can be turned on while the run trains
             layers += [_sn(nn.Linear(width, hidden), cfg.spectral_norm), activation(cfg.activation),
-                       nn.Dropout(cfg.dropout_d)]
+                       SeededDropout(cfg.dropout_d)]
             width = hidden
         self.body = nn.Sequential(*layers)
         self.mbstd = MinibatchStd() if cfg.minibatch_std else None
@@ -149,7 +150,7 @@ class DCGANDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         for _ in range(n_down):
             layers.append(_sn(nn.Conv2d(c_in, width, 4, 2, 1), cfg.spectral_norm))
-            layers += [nn.LeakyReLU(0.2), nn.Dropout(cfg.dropout_d)]  # p=0: identity, turned on live
+            layers += [nn.LeakyReLU(0.2), SeededDropout(cfg.dropout_d)]  # p=0: identity, turned on live
             c_in, width = width, width * 2
         self.conv = nn.Sequential(*layers, nn.Flatten())
         n_feat = c_in * base * base

@@ -17,6 +17,7 @@ from gan_core.data.builtin import load_dataset
 from gan_core.data.dataset import Batcher, Dataset
 from gan_core.device import resolve_device
 from gan_core.models import build_discriminator, build_generator, check_step_cost, match_layer_positions, standardise
+from gan_core.seeding import bind_dropout, seeded
 
 METRIC_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "lr_d", "lr_g")
 
@@ -60,9 +61,9 @@ class Trainer(LiveKnobs):
             raise ValueError(f"conditional=true needs a labelled dataset; dataset={cfg.dataset!r} has no labels")
         shape = data.item_shape
         check_step_cost(cfg, shape, self.num_classes, self.device)
-        torch.manual_seed(cfg.seed)
-        self.generator = build_generator(cfg, shape, self.num_classes).to(self.device)
-        self.discriminator = build_discriminator(cfg, shape, self.num_classes).to(self.device)
+        with seeded(cfg.seed):  # the initial weights; every later draw comes from this run's own generators
+            self.generator = build_generator(cfg, shape, self.num_classes).to(self.device)
+            self.discriminator = build_discriminator(cfg, shape, self.num_classes).to(self.device)
         if data.kind == "points":
             mean, std = self.data.x.mean(0), self.data.x.std(0).clamp_min(1e-3)
             # only data far from the origin or at an odd scale (y = 10 + x^2, canvas drawings): centred sets of
@@ -76,7 +77,9 @@ class Trainer(LiveKnobs):
         self.ema_generator: nn.Module | None = None
         self.opt_g = make_optimizer(cfg.optimizer_g, self.generator.parameters(), cfg, cfg.lr_g, self.device)
         self.opt_d = make_optimizer(cfg.optimizer_d, self.discriminator.parameters(), cfg, cfg.lr_d, self.device)
-        self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)      # z and labels
+        self.aux_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 3)  # dropout, GP, instance noise
+        bind_dropout(self.discriminator, self.aux_rng)
         self.batcher = Batcher(self.data.x, self.data.y, cfg.batch_size, seed=cfg.seed + 2)
         self.fixed_noise = torch.randn(64, cfg.latent_dim, generator=self.rng, device=self.device)
         self.fixed_labels = (torch.arange(64, device=self.device) % max(self.num_classes, 1)
@@ -96,7 +99,7 @@ class Trainer(LiveKnobs):
         return z, y
 
     def _d(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        return self.discriminator(losses.instance_noise(x, self.config.instance_noise), y)
+        return self.discriminator(losses.instance_noise(x, self.config.instance_noise, self.aux_rng), y)
 
     def d_update(self, fake: torch.Tensor | None = None, fake_y: torch.Tensor | None = None) -> dict:
         """One discriminator update on a real batch and (given or fresh) fakes; returns tensor metrics.
@@ -120,7 +123,8 @@ class Trainer(LiveKnobs):
             d_real, d_fake = self._d(real, real_y), self._d(fake, fake_y)
         loss = losses.d_loss(cfg.loss, d_real, d_fake, cfg.label_smoothing)
         if cfg.loss == "wgan_gp" and cfg.gp_weight > 0:
-            loss = loss + cfg.gp_weight * losses.gradient_penalty(self.discriminator, real, fake, real_y)
+            penalty = losses.gradient_penalty(self.discriminator, real, fake, real_y, self.aux_rng)
+            loss = loss + cfg.gp_weight * penalty
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         norm = self._clip(self.discriminator)

@@ -65,7 +65,7 @@ def test_idle_owned_runs_pause_and_cli_runs_do_not(runs_dir):
 
 
 def test_cap_from_environment(monkeypatch):
-    from gan_core.runtime.registry import default_cap
+    from gan_core.runtime.scheduler import default_cap
 
     monkeypatch.setenv("GAN_MAX_RUNNING", "3")
     assert default_cap() == 3

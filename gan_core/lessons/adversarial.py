@@ -19,6 +19,7 @@ from gan_core.checks import DictConfig, choice, float_range, int_range, run_keys
 from gan_core.classifiers import KINDS, build_classifier, evaluate_accuracy, load_split
 from gan_core.config import LiveKnobs
 from gan_core.device import resolve_device
+from gan_core.seeding import seeded
 
 METHODS = ("pgd", "fgsm_rs", "standard")
 OPTIMIZERS = ("adam", "sgd")
@@ -94,8 +95,7 @@ class AdversarialTrainer(LiveKnobs):
         self.x, self.y = x.to(self.device), y.to(self.device)
         pick = torch.randperm(len(x_test), generator=torch.Generator().manual_seed(config.seed))[:EVAL_ITEMS]
         self.eval_x, self.eval_y = x_test[pick].to(self.device), y_test[pick].to(self.device)
-        with torch.random.fork_rng(devices=[]):  # seeded initial weights; the global RNG is left as it was
-            torch.manual_seed(config.seed)
+        with seeded(config.seed):  # seeded initial weights; the global RNG is left as it was
             self.model = build_classifier(config.kind, tuple(x.shape[1:]), self.num_classes).to(self.device)
         params = self.model.parameters()
         if config.optimizer == "adam":

@@ -27,6 +27,7 @@ from gan_core.config import LiveKnobs, TrainConfig
 from gan_core.data.builtin import CLASS_NAMES
 from gan_core.data.dataset import Batcher, Dataset
 from gan_core.device import resolve_device
+from gan_core.seeding import seeded
 
 LIVE_KEYS = frozenset({"eval_every", "log_every", "snapshot_every", "checkpoint_every", "max_seconds"})
 ARMS = ("real_only", "augmented", "random_labels")
@@ -162,12 +163,12 @@ class AugmentTrainer(LiveKnobs):
         self.gen_y = labels                                                          # the class asked for
         shuffled = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed)).to(self.device)
         self.gen_y_random = labels[shuffled]                                         # what not to do
-        torch.manual_seed(seed)
-        first = build_classifier(cfg.kind, tuple(self.real_x.shape[1:]), k).to(self.device)
-        self.models = {"real_only": first}
-        for arm in TRAINED_ARMS[1:]:
-            self.models[arm] = build_classifier(cfg.kind, tuple(self.real_x.shape[1:]), k).to(self.device)
-            self.models[arm].load_state_dict(first.state_dict())                   # the same start for every arm
+        with seeded(seed):
+            first = build_classifier(cfg.kind, tuple(self.real_x.shape[1:]), k).to(self.device)
+            self.models = {"real_only": first}
+            for arm in TRAINED_ARMS[1:]:
+                self.models[arm] = build_classifier(cfg.kind, tuple(self.real_x.shape[1:]), k).to(self.device)
+                self.models[arm].load_state_dict(first.state_dict())               # the same start for every arm
         self.opts = {a: torch.optim.Adam(m.parameters(), lr=cfg.lr) for a, m in self.models.items()}
         bs = min(cfg.batch_size, len(self.real_x))
         self.real_batches = Batcher(self.real_x, self.real_y, bs, seed=seed + 1)

@@ -25,6 +25,7 @@ from gan_core.lessons.attack_views import CURVE_EPS, eps_curves, fixed_subset
 from gan_core.lessons.augment import AugmentConfig, AugmentTrainer
 from gan_core.lessons.dann import ShiftConfig, run_shift_experiment
 from gan_core.lessons.timing import TrainingClock
+from gan_core.seeding import seeded
 
 DATASET = "digits"   # the only labelled image set that needs no download; every lesson page opens on it
 # Seconds of one training thread each lesson may take (CPU time; see the module docstring):
@@ -62,8 +63,7 @@ def _r(v: float) -> float:
 def _class_classifier(seed: int, x: torch.Tensor, y: torch.Tensor, k: int) -> tuple[torch.nn.Module, dict]:
     """The classifier trained in class: ``get_classifier``'s recipe (CNN, Adam, 30 epochs within the dataset's
     TRAIN_SECONDS), seeded by ``seed`` instead of 0 so that every seed of the check is a new model."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         model = build_classifier("cnn", tuple(x.shape[1:]), k)
     clock = TrainingClock()
     with clock:

@@ -35,6 +35,7 @@ from gan_core.lessons.shift import (
     roc_auc,
     thumbnails,
 )
+from gan_core.seeding import seeded
 
 LIVE_KEYS = frozenset({"lr", "domain_weight", "warmup_steps", "batch_size", "eval_every", "log_every",
                        "snapshot_every", "checkpoint_every", "max_steps", "max_seconds"})
@@ -138,10 +139,10 @@ class DANNTrainer(LiveKnobs):
         self.data = data.to(self.device)
         self.num_classes = data.num_classes
         shape = tuple(data.source_x.shape[1:])
-        torch.manual_seed(config.seed)
-        self.source_only = build_classifier(config.kind, shape, self.num_classes).to(self.device)
-        self.dann = DANNNet(copy.deepcopy(self.source_only)).to(self.device)   # the same initial weights
-        self.critic = build_classifier(config.kind, shape, 2).to(self.device)  # 0 = source, 1 = target
+        with seeded(config.seed):
+            self.source_only = build_classifier(config.kind, shape, self.num_classes).to(self.device)
+            self.dann = DANNNet(copy.deepcopy(self.source_only)).to(self.device)   # the same initial weights
+            self.critic = build_classifier(config.kind, shape, 2).to(self.device)  # 0 = source, 1 = target
         self.opts = {name: torch.optim.Adam(net.parameters(), lr=config.lr)
                      for name, net in self.nets().items()}
         self.source = Batcher(self.data.source_x, self.data.source_y, config.batch_size, seed=config.seed + 1)

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from gan_core.seeding import bind_dropout
+
 N_INSPECT = 256  # real and fake samples whose features an update experiment follows (as views.N_FEATURES)
 
 
@@ -36,6 +38,8 @@ def frozen_copy(source: Any, seed: int = 0):
     clone = copy.copy(trainer)
     clone.__dict__.update(nets)
     clone.rng = torch.Generator(device=trainer.device).manual_seed(seed)
+    clone.aux_rng = torch.Generator(device=trainer.device).manual_seed(seed + 3)   # the copy's dropout masks
+    bind_dropout(clone.discriminator, clone.aux_rng)
     clone.batcher = None  # the live batcher's position is not ours to advance
     for net in (clone.generator, clone.discriminator, clone.ema_generator):
         if net is not None:
@@ -211,18 +215,15 @@ def update_effect(source: Any, part: str = "g", steps: int = 1, n: int = N_INSPE
         return d_features(tr.discriminator, real, real_y), d_features(tr.discriminator, fake, fake_y)
 
     real_before, fake_before = features()
-    devices = [tr.device.index or 0] if tr.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):  # dropout/instance noise: seeded, the global stream untouched
-        torch.manual_seed(seed)
-        tr.generator.train()
-        tr.discriminator.train()
-        for _ in range(steps):
-            if part == "g":
-                tr.g_update(tr.generator(z, fake_y), fake_y)
-            else:
-                with torch.no_grad():
-                    fake = tr.generator(z, fake_y)
-                tr.d_update(fake, fake_y)
+    tr.generator.train()      # dropout and instance noise draw from the copy's own generator (frozen_copy)
+    tr.discriminator.train()
+    for _ in range(steps):
+        if part == "g":
+            tr.g_update(tr.generator(z, fake_y), fake_y)
+        else:
+            with torch.no_grad():
+                fake = tr.generator(z, fake_y)
+            tr.d_update(fake, fake_y)
     real_after, fake_after = features()
     return UpdateEffect(part, steps, int(tr.step_count), real_before, real_after, fake_before, fake_after)
 

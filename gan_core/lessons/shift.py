@@ -14,6 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from gan_core.seeding import seeded
+
 SHIFTS = ("rotate", "noise", "blur", "invert", "contrast", "dataset")
 # The other set of the same classes for shift="dataset": MNIST-style 28x28 digits <-> scikit-learn 8x8 digits.
 PAIRED = {"digits": "mnist", "mnist": "digits"}
@@ -245,8 +247,8 @@ def domain_auc(source_x: torch.Tensor, target_x: torch.Tensor, *, steps: int = 2
         cut = max(1, int(round(len(x) * holdout)))
         parts.append((x[perm[cut:]], x[perm[:cut]]))
     (s_tr, s_te), (t_tr, t_te) = parts
-    torch.manual_seed(seed)
-    model = build_classifier(kind, tuple(source_x.shape[1:]), 2).to(source_x.device)
+    with seeded(seed):
+        model = build_classifier(kind, tuple(source_x.shape[1:]), 2).to(source_x.device)
     y = torch.cat([torch.zeros(len(s_tr)), torch.ones(len(t_tr))]).long().to(source_x.device)
     train_classifier(model, torch.cat([s_tr, t_tr]), y, steps=steps, seed=seed)
     with torch.no_grad():

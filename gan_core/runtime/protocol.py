@@ -14,6 +14,7 @@ where the trainer uses it (optimiser groups, batchers, dropout layers) without v
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 
@@ -56,13 +57,20 @@ class SessionTrainer(Protocol):
 
 
 class SlotGate(Protocol):
-    """The registry's cap on runs training at once; a paused run holds no slot."""
+    """The registry's scheduler (``scheduler.FairScheduler``): a place among the active runs (memory; a paused
+    run holds none), and time slices on the compute slots, taken in turn."""
+
+    slice_s: float
 
     def acquire(self, session: Any, give_up: Callable[[], bool]) -> bool:
-        """Block until ``session`` holds a slot (True), or until ``give_up()`` is true (False)."""
+        """Block until ``session`` holds a place (True), or until ``give_up()`` is true (False)."""
         ...
 
     def release(self, session: Any) -> None: ...
+
+    def turn(self, give_up: Callable[[], bool]) -> AbstractContextManager[bool]:
+        """One time slice: True once the caller holds a compute slot, False if ``give_up()`` came first."""
+        ...
 
 
 _TRAINER_NAMES = ("config", "step_count", "images_per_step", "should_stop", "live_keys", "step", "apply_config",

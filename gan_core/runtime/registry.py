@@ -1,34 +1,18 @@
-"""RunRegistry: every live TrainingSession of the process, a cap on how many train at once, stop_all at exit."""
+"""RunRegistry: every live TrainingSession of the process, the scheduler they share, stop_all at exit."""
 from __future__ import annotations
 
 import atexit
 import os
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gan_core.paths import runs_root
 from gan_core.runtime import store
+from gan_core.runtime.scheduler import FairScheduler, default_cap, default_slots
 from gan_core.runtime.session import TrainingSession
 from gan_core.runtime.snapshot import ENDED
-
-
-def default_cap() -> int:
-    """How many runs may train at once: ``$GAN_MAX_RUNNING`` if set, else one per two CPU cores (at least 1),
-    or 4 on a GPU. Runs past the cap wait in a queue and show their position."""
-    import torch
-
-    if os.environ.get("GAN_MAX_RUNNING"):
-        value = os.environ["GAN_MAX_RUNNING"]
-        if not value.isdigit() or not 1 <= int(value) <= 256:
-            raise ValueError(f"GAN_MAX_RUNNING={value!r} is not allowed; give an integer from 1 to 256")
-        return int(value)
-
-    if torch.cuda.is_available():
-        return 4
-    return max(1, (os.cpu_count() or 2) // 2)
 
 
 def default_per_owner() -> int:
@@ -40,53 +24,12 @@ def default_per_owner() -> int:
     return int(value)
 
 
-class _Gate:
-    """A fair slot gate: sessions past the cap wait in order and see their queue position. It counts sessions,
-    not run ids, and a session holds a slot only while it trains (``TrainingSession`` gives it up on a pause)."""
-
-    def __init__(self, cap: int):
-        self.cap = cap
-        self._cond = threading.Condition()
-        self._holders: set[TrainingSession] = set()
-        self._waiting: list[TrainingSession] = []
-
-    def acquire(self, session: TrainingSession, give_up: Callable[[], bool]) -> bool:
-        with self._cond:
-            if session in self._holders:
-                return True
-            self._waiting.append(session)
-            try:
-                while len(self._holders) >= self.cap or self._waiting[0] is not session:
-                    self._positions()
-                    self._cond.wait(0.2)
-                    if give_up():
-                        return False
-                self._holders.add(session)
-                return True
-            finally:
-                self._waiting.remove(session)
-                self._positions()
-                self._cond.notify_all()  # the next in line may be first now
-
-    def release(self, session: TrainingSession) -> None:
-        with self._cond:
-            self._holders.discard(session)
-            self._cond.notify_all()
-
-    def holders(self) -> int:
-        with self._cond:
-            return len(self._holders)
-
-    def _positions(self) -> None:
-        for i, waiting in enumerate(self._waiting):
-            waiting.set_queue_position(i + 1)
-
-
 class RunRegistry:
     """All sessions of this process; thread-safe. A Streamlit app keeps one in ``st.cache_resource``.
 
-    Limits, so nothing one browser does or leaves behind holds the class: at most ``max_running`` runs train at
-    once (paused runs hold no slot), at most ``per_owner`` unfinished runs per browser (counted over every
+    Limits, so nothing one browser does or leaves behind holds the class: every active run trains, in time
+    slices on ``slots`` compute slots (``scheduler.py``); at most ``max_running`` runs are active at once (memory;
+    paused runs hold no place), at most ``per_owner`` unfinished runs per browser (counted over every
     registry that shares the slots), one live session per run id, and an ended run leaves the registry (its
     trainer with it) once its owner has a newer ended one or more than ``KEEP_ENDED`` ended runs are held: its
     run folder on disk still shows it.
@@ -95,12 +38,16 @@ class RunRegistry:
     KEEP_ENDED = 16
 
     def __init__(self, max_running: int | None = None, root: Path | str | None = None,
-                 share_slots_with: RunRegistry | None = None, per_owner: int | None = None):
-        """``share_slots_with``: another registry whose cap, queue and per-browser count this one's runs share
-        (lesson runs)."""
+                 share_slots_with: RunRegistry | None = None, per_owner: int | None = None,
+                 slots: int | None = None):
+        """``share_slots_with``: another registry whose scheduler (places, queue, slots) and per-browser count
+        this one's runs share (lesson runs)."""
         self.root = Path(root) if root else runs_root()
-        family = share_slots_with._family if share_slots_with else _Family(_Gate(max_running or default_cap()),
-                                                                            per_owner or default_per_owner())
+        if share_slots_with:
+            family = share_slots_with._family
+        else:
+            gate = FairScheduler(max_running or default_cap(), slots or default_slots())
+            family = _Family(gate, per_owner or default_per_owner())
         self._family = family
         family.members.append(self)
         self.gate = family.gate
@@ -226,7 +173,7 @@ class RunRegistry:
 class _Family:
     """What registries sharing slots share: the gate, the per-browser cap, the lock that admits runs."""
 
-    def __init__(self, gate: _Gate, per_owner: int):
+    def __init__(self, gate: FairScheduler, per_owner: int):
         self.gate, self.per_owner = gate, per_owner
         self.lock = threading.RLock()
         self.members: list[RunRegistry] = []

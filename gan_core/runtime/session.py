@@ -245,7 +245,7 @@ class TrainingSession:
                 elif loop.idle:
                     self._give_slot()  # paused: another run may train meanwhile
                 elif self._take_slot(give_up=lambda: self.stop_requested or self._queued("pause")):
-                    self._iterate(loop)
+                    self._train_slice(loop)
         except Exception as exc:
             self._fail(exc)
         finally:
@@ -261,6 +261,18 @@ class TrainingSession:
         if self._holding and self.trainer is not None:
             self._publish(state="running", queue_position=0)
         return self._holding
+
+    def _train_slice(self, loop: _Loop) -> None:
+        """Iterations for one turn of the scheduler: ``slice_s`` seconds (at least one iteration), or until a
+        command arrives; every active run takes its turn in order. Alone (no gate): one iteration."""
+        if self._gate is None:
+            self._iterate(loop)
+            return
+        with self._gate.turn(give_up=lambda: self.stop_requested or self._queued("pause")) as got:
+            end = time.perf_counter() + self._gate.slice_s
+            while got:
+                self._iterate(loop)
+                got = not (loop.ended or loop.idle or self._commands.qsize() or time.perf_counter() >= end)
 
     def _give_slot(self) -> None:
         if self._gate is not None and self._holding:
