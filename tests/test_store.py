@@ -297,6 +297,11 @@ def test_kill_survival(tmp_path):
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(1.5)
         seen = read_metrics(run)["step"].size  # a reader while the writer is alive
+        # a second server on the same runs folder may not write the run meanwhile (metrics twice, checkpoints
+        # overwriting each other); the refusal names the run, not a server folder
+        with pytest.raises(ValueError, match="'run' is being written by another session") as refused:
+            RunStore(run)
+        assert str(tmp_path) not in str(refused.value)
         os.kill(proc.pid, signal.SIGKILL)
         killed_at = time.time()
         proc.wait(timeout=10)
@@ -386,3 +391,27 @@ def test_run_of_a_dead_process_reads_as_interrupted(tmp_path):
     s = store.RunStore(live, {"dataset": "ring8"})
     s.set_status("running", 1)
     assert store.read_status(live)["status"] == "running"  # this process is alive
+
+
+def test_one_writer_per_run_folder_in_one_process(tmp_path):
+    first = RunStore(tmp_path / "r", {"dataset": "ring8"})
+    with pytest.raises(ValueError, match="being written by another session"):
+        RunStore(tmp_path / "r")
+    first.log_metrics(1, {"a": 1.0})
+    first.close()                       # the lock goes with the writer
+    with RunStore(tmp_path / "r") as again:
+        again.log_metrics(2, {"a": 2.0})
+    dropped = RunStore(tmp_path / "r")  # never closed, only dropped: its lock goes with it
+    del dropped
+    RunStore(tmp_path / "r").close()
+    assert list(read_metrics(tmp_path / "r")["step"]) == [1, 2]
+
+
+def test_drop_metrics_after(tmp_path):
+    with RunStore(tmp_path / "r", {"dataset": "ring8"}) as s:
+        for step in range(1, 11):
+            s.log_metrics(step, {"a": float(step)})
+        assert s.drop_metrics_after(6) == 4          # buffered rows are flushed first, then dropped
+        s.log_metrics(7, {"a": 70.0})
+    m = read_metrics(tmp_path / "r")
+    assert list(m["step"]) == [1, 2, 3, 4, 5, 6, 7] and m["a"][-1] == 70.0

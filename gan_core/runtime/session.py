@@ -28,6 +28,7 @@ from gan_core.runtime.series import SeriesBuffer
 from gan_core.runtime.snapshot import ENDED, Snapshot, cpu_copy, divergence_hint
 
 MAX_VIEWS = 120  # snapshot history kept for the scrub slider (older ones thinned)
+CHECKPOINT_S = 30.0  # besides every ``checkpoint_every`` steps: a crash loses at most this much training
 
 
 @dataclass
@@ -45,6 +46,7 @@ class _Loop:
     images_per_second: float = 0.0
     steps_per_second: float = 0.0
     written: tuple = ()       # the (state, step) status.json holds
+    saved_at: float = 0.0     # when the last checkpoint was written
     ended: bool = False
 
     @property
@@ -231,7 +233,7 @@ class TrainingSession:
     # ---- the thread: its steps in order ------------------------------------------------------
     def _run(self) -> None:
         now = time.time()
-        loop = _Loop(t_start=now, last_flush=now, rate_t=now)
+        loop = _Loop(t_start=now, last_flush=now, rate_t=now, saved_at=now)
         try:
             if not self._take_slot(give_up=lambda: self.stop_requested):
                 self._end("stopped", None)
@@ -287,6 +289,9 @@ class TrainingSession:
         if self._resume:
             trainer.load_state_dict(store.load_checkpoint(self.run_dir / "checkpoints" / "latest.pt"))
             self._set_config(trainer.config)  # with the live changes it was saved with
+            lost = self.store.drop_metrics_after(trainer.step_count)   # trained again from here: drawn once
+            if lost:
+                self._record("rewound", {"to_step": trainer.step_count, "metric_rows_dropped": lost})
             self._series.extend(store.read_metrics(self.run_dir))
         self.evaluator = self._evaluator_factory(trainer) if self._evaluator_factory else None
         self._record("start", {"resumed": bool(self._resume)})
@@ -400,8 +405,10 @@ class TrainingSession:
             extra.update(self._collect_evaluations())
         if step % cfg.snapshot_every == 0 or loop.idle:
             extra["view"] = self._view()
-        if step % cfg.checkpoint_every == 0:
+        now = time.time()
+        if step % cfg.checkpoint_every == 0 or now - loop.saved_at >= CHECKPOINT_S:
             self._save_checkpoint()
+            loop.saved_at = now
         return extra
 
     def _finish(self, loop: _Loop, state: str, error: str | None = None, hint: str | None = None) -> None:

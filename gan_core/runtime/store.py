@@ -4,12 +4,16 @@ Layout of ``<runs_root>/<run_id>/``: ``config.json``, ``metrics.sqlite`` (tables
 with ``data`` a JSON object of floats, and ``events(step, time, kind, detail)``), ``status.json``,
 ``checkpoints/<name>.pt``, ``samples/step_<step:07d>.png``. Every file is written atomically (temp file in the
 same folder, fsync, ``os.replace``), so a killed process never leaves a half-written one. One ``RunStore``
-writes a run; the ``read_*`` functions work on any run folder, also one another process is writing.
+writes a run, and only one: it holds an exclusive ``flock`` on ``writer.lock`` while open (the kernel drops it
+with its process, so a killed server leaves no stale lock), and a second writer, in this process or another
+server on the same runs folder, is refused. The ``read_*`` functions work on any run folder, also one another
+process is writing.
 """
 from __future__ import annotations
 
 import collections
 import errno
+import fcntl
 import json
 import math
 import os
@@ -175,8 +179,17 @@ class RunStore:
     """Writer of one run folder; thread-safe. ``log_*`` only buffer; ``flush()`` writes one transaction."""
 
     def __init__(self, run_dir: str | Path, config: dict | None = None) -> None:
+        """Raises ValueError when another ``RunStore`` (here or in another process) writes the folder."""
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._writer = _writer_lock(self.run_dir)  # first: the stale files below may be a live writer's
+        try:
+            self._open(config)
+        except BaseException:
+            os.close(self._writer)
+            raise
+
+    def _open(self, config: dict | None) -> None:
         for folder in (self.run_dir, self.run_dir / "checkpoints", self.run_dir / "samples"):
             for stale in folder.glob(".*.tmp"):  # left by a writer killed mid-write
                 stale.unlink(missing_ok=True)
@@ -192,6 +205,10 @@ class RunStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # in WAL mode a killed process loses no commit
         self._db.executescript(_SCHEMA)
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):   # dropped unclosed (a session never started nor stopped)
+            os.close(self._writer)
 
     def __enter__(self) -> Self:
         return self
@@ -281,6 +298,31 @@ class RunStore:
         except sqlite3.OperationalError:
             pass
         db.close()
+        os.close(self._writer)  # the folder may have another writer now (a resumed session)
+
+    def drop_metrics_after(self, step: int) -> int:
+        """Delete the metric rows logged after ``step`` (a crash lost the training they describe: a resumed run
+        trains that stretch again, and would otherwise draw it twice); returns how many went."""
+        self.flush()
+        with self._db_lock:
+            if self._db is None:
+                raise RuntimeError(f"RunStore for {self.run_dir.name} is closed")
+            with self._db:
+                return self._db.execute("DELETE FROM metrics WHERE step > ?", (int(step),)).rowcount
+
+
+def _writer_lock(run_dir: Path) -> int:
+    """The open, exclusively locked ``writer.lock`` of ``run_dir`` (holding this process's pid)."""
+    fd = os.open(run_dir / "writer.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise ValueError(f"run {run_dir.name!r} is being written by another session (on this server or another "
+                         "one on the same runs folder); watch it, or resume it once that one has ended") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
 
 
 def load_checkpoint(path: str | Path, label: str | None = None) -> dict:
