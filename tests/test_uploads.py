@@ -175,3 +175,48 @@ def test_bad_checkpoints_are_refused_and_leave_nothing(tmp_path, checkpoint):
             uploads.import_checkpoint(payload, "x.pt", runs)
         assert left_over(runs) == [], message
     assert not marker.exists()
+
+
+def test_decoding_work_is_bounded_in_pixels_not_only_bytes(tmp_path):
+    """A 7.8 MB zip of 25,638 blank 4096x4096 PNGs is small in bytes and took ~50 min of CPU to decode: the
+    pixels the headers declare are counted before anything is decoded."""
+    import time
+
+    from gan_core.data import user
+
+    big = png(0, size=(4096, 4096))            # ~16 MP each, a few kB packed
+    n = user.MAX_TOTAL_PIXELS // (4096 * 4096) + 1
+    bomb = zipped({f"blank/{i:03d}.png": big for i in range(n)})
+    assert len(bomb) < 2 * 2**20
+    start = time.process_time()
+    with pytest.raises(ValueError, match=rf"these {n} images hold [\d,]+ megapixels; allowed: at most 500 megapix"):
+        uploads.save_images([("blank.zip", bomb)], tmp_path)
+    assert time.process_time() - start < 10     # headers only (decoding them would take ~0.1 s each)
+    assert left_over(tmp_path) == []
+    small = uploads.save_images([(f"{i}.png", png(i * 10)) for i in range(4)], tmp_path)[1]   # still fine
+    assert small.x.shape == (4, 1, 28, 28)
+
+
+def test_a_dead_servers_upload_leftovers_are_swept_at_start(tmp_path):
+    import os
+    import time
+
+    from gan_core.runtime.registry import RunRegistry
+
+    mine = uploads_dir(tmp_path, "browser-1")
+    mine.mkdir(parents=True)
+    old_dir, old_pt, fresh = mine / ".a1b2c3.tmp", uploads_dir(tmp_path) / ".d4e5.pt.tmp", mine / ".f6a7.tmp"
+    old_dir.mkdir()
+    (old_dir / "x.png").write_bytes(png(1))
+    old_pt.write_bytes(b"half a checkpoint")
+    fresh.mkdir()                                   # maybe another server's upload in progress: kept
+    kept = mine / "0123456789"                      # a finished upload: kept
+    kept.mkdir()
+    hour_ago = time.time() - 7200
+    for p in (old_dir, old_pt):
+        os.utime(p, (hour_ago, hour_ago))
+    reg = RunRegistry(root=tmp_path)
+    try:
+        assert not old_dir.exists() and not old_pt.exists() and fresh.exists() and kept.exists()
+    finally:
+        reg.stop_all()

@@ -23,6 +23,7 @@ IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif"
 MAX_IMAGES = 60_000                  # user images kept (evenly spread over the sorted files)
 MAX_FILE_BYTES = 50 * 2**20          # larger image files are skipped
 MAX_PIXELS = 4096 * 4096             # larger images are skipped (decompression bombs)
+MAX_TOTAL_PIXELS = 500 * 10**6       # all images of one data set together (decoding costs ~7 ms a megapixel)
 MAX_UNPACKED_BYTES = 400 * 2**20     # an array (.npy, an .npz member) or a whole zip, once unpacked
 _GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F"})
 BROWSER_ALLOWED = ("allowed: a file or folder uploaded from this browser (page 'Your own data'), a data set "
@@ -228,6 +229,11 @@ def _decode(files: list[Path]) -> tuple[torch.Tensor, list[int]]:
                         heads.append((i, im.mode, im.size))
         except bad:
             continue
+    total = sum(w * h for _, _, (w, h) in heads)
+    if total > MAX_TOTAL_PIXELS:   # a zip of 25,638 blank 4096x4096 PNGs (7.8 MB) took ~50 min of CPU to decode
+        raise ValueError(f"these {len(heads):,} images hold {total / 1e6:,.0f} megapixels; allowed: at most "
+                         f"{MAX_TOTAL_PIXELS / 1e6:,.0f} megapixels in all (they are shrunk to 32x32 anyway): "
+                         "make them smaller or send fewer")
     mode = "L" if all(m in _GRAY_MODES for _, m, _ in heads) else "RGB"
     side = 28 if heads and all(s == (28, 28) for _, _, s in heads) else 32
     arrays, kept = [], []

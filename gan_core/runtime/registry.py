@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gan_core.paths import runs_root
-from gan_core.runtime import store
+from gan_core.runtime import store, uploads
 from gan_core.runtime.scheduler import FairScheduler, default_cap, default_slots
 from gan_core.runtime.session import TrainingSession
 from gan_core.runtime.snapshot import ENDED
@@ -45,7 +45,8 @@ class RunRegistry:
         self.root = Path(root) if root else runs_root()
         if share_slots_with:
             family = share_slots_with._family
-        else:
+        else:  # the class's registry, made once when the server starts: what a dead server's uploads left goes
+            uploads.sweep_stale(self.root)
             gate = FairScheduler(max_running or default_cap(), slots or default_slots())
             family = _Family(gate, per_owner or default_per_owner())
         self._family = family

@@ -15,6 +15,7 @@ import io
 import re
 import shutil
 import stat
+import time
 import uuid
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -192,3 +193,23 @@ def import_checkpoint(raw: bytes, name: str = "checkpoint.pt", root: str | Path 
     finally:
         tmp.unlink(missing_ok=True)
     return run_dir
+
+
+def sweep_stale(root: str | Path | None = None, older_than: float = 3600.0) -> int:
+    """Remove the hidden temporary files and folders uploads leave when a server dies mid-upload (``.<id>.tmp``,
+    ``.<id>.pt.tmp``), in the shared uploads folder and every browser's, once older than ``older_than``
+    seconds (younger ones may be another server's uploads in progress); returns how many went."""
+    base = uploads_dir(root)
+    if not base.is_dir():
+        return 0
+    now, gone = time.time(), 0
+    for folder in (base, *(d for d in base.iterdir() if d.is_dir() and not d.name.startswith("."))):
+        for tmp in folder.glob(".*.tmp"):
+            try:
+                if now - tmp.lstat().st_mtime >= older_than:
+                    _remove(tmp)
+                    gone += 1
+            except OSError:
+                continue
+    return gone
+
