@@ -5,7 +5,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads (see g
 
 import streamlit as st
 
-from ui import classroom, sidebar, state
+from ui import classroom, owner_cookie, sidebar, state
 from ui.i18n import t
 
 st.set_page_config(page_title="GAN Classroom", page_icon="🎓", layout="wide")
@@ -28,4 +28,5 @@ PAGES = [  # (file, title key, icon, url path)
 page = st.navigation([st.Page(f, title=t(k), icon=i, url_path=u, default=n == 0)
                       for n, (f, k, i, u) in enumerate(PAGES)])
 sidebar.render()
+owner_cookie.keep_token()  # a new browser's owner token goes into its cookie: a reload still owns its runs
 page.run()

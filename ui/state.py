@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from gan_core.runtime.registry import RunRegistry
 from gan_core.runtime.session import TrainingSession
 from gan_core.runtime.snapshot import ENDED
 
+from . import owner_cookie
 from .i18n import LANGS, code, from_locale, t
 
 ACTIVE = ("starting", "queued", "running", "paused")
@@ -97,9 +97,10 @@ def refresh_s(base: float | None = None) -> float:
 
 
 def browser_id() -> str:
-    """An id for this browser session: runs it starts are owned by it."""
+    """An id for this browser (kept across reloads in a cookie: ``owner_cookie``): runs it starts are owned by
+    it."""
     if "browser_id" not in st.session_state:
-        st.session_state["browser_id"] = uuid.uuid4().hex[:12]
+        st.session_state["browser_id"] = owner_cookie.owner_id()
     return st.session_state["browser_id"]
 
 

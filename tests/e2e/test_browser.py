@@ -210,3 +210,35 @@ def test_upload_images_then_open_the_checkpoint(page, server, tmp_path):
     page.get_by_role("button", name="Resume from its checkpoint").wait_for(timeout=30_000)
     no_exception(page)
     shot(page, "open-checkpoint")
+
+
+def test_a_reload_keeps_the_owner_and_a_link_does_not_make_one(page, browser, server):
+    """Ownership belonged to the websocket session: F5 made the owner a watcher of their own run, which nobody
+    could then pause or stop. The owner is this browser's cookie token now; a classmate's link gives none."""
+    page.goto(f"{server['url']}/?lang=en")
+    start(page)
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
+    def cookie():
+        return [c for c in page.context.cookies() if c["name"] == "gan_classroom_owner"]
+
+    assert wait_for(lambda: len(cookie()) == 1, 30)
+    cookie = cookie()
+    assert len(cookie) == 1 and len(cookie[0]["value"]) == 32 and cookie[0]["value"] not in page.url
+    assert wait_for(lambda: "run=" in page.url, 30)
+    link = page.url
+    page.reload()
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=60_000)
+    assert "started in another browser" not in page.inner_text("body")
+    other = browser.new_context().new_page()      # a classmate: no cookie of ours, the same link
+    try:
+        other.goto(link)
+        other.get_by_text("started in another browser", exact=False).first.wait_for(timeout=60_000)
+        pause = other.get_by_role("button", name="Pause", exact=True)
+        assert pause.count() == 0 or pause.is_disabled()
+        shot(other, "watcher-of-a-link")
+    finally:
+        other.close()
+    page.get_by_role("button", name="Pause", exact=True).click()    # the owner, after the reload, still can
+    page.get_by_text("paused", exact=True).first.wait_for(timeout=15_000)
+    stop(page)
+    no_exception(page)
