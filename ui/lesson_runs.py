@@ -19,7 +19,8 @@ from . import state
 
 @st.cache_resource(show_spinner=False)
 def _registry(root: str) -> RunRegistry:
-    return RunRegistry(root=root, share_slots_with=state.registry())   # one cap for every run this server trains
+    main = state.registry()   # one scheduler for every run this server trains (with Ray, the lessons' stay here)
+    return RunRegistry(root=root, share_slots_with=main if isinstance(main, RunRegistry) else None)
 
 
 def registry(kind: str) -> RunRegistry:

@@ -21,8 +21,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")   # token_urlsafe(24): 32 characters o
 def owner_id() -> str:
     """This browser's owner id (16 hex characters), from its cookie's token, or from a new token that
     ``keep_token`` then stores in the browser."""
-    token = st.context.cookies.get(COOKIE) or ""
-    if not _TOKEN.fullmatch(token):         # none yet, or not one of ours: a new one
+    token = st.context.cookies.get(COOKIE)
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):   # none yet, or not one of ours: a new one
         token = secrets.token_urlsafe(24)
         st.session_state["owner_token_to_keep"] = token
     return hashlib.sha256(f"gan-classroom-owner:{token}".encode()).hexdigest()[:16]

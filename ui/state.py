@@ -32,6 +32,9 @@ ACTIVE = ("starting", "queued", "running", "paused")
 # ---- process-wide singletons ------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False)
 def _registry(root: str) -> RunRegistry:
+    if os.environ.get("GAN_RAY_ADDRESS"):   # the class's runs live on a Ray cluster (runtime/ray_backend.py)
+        from gan_core.runtime.ray_backend import RayRegistry
+        return RayRegistry(root=root)       # type: ignore[return-value]  (the same interface)
     return RunRegistry(root=root)
 
 
