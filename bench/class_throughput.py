@@ -3,6 +3,7 @@ the dashboard's scheduler (``gan_core/runtime/scheduler.py``) and its thread set
 one JSON object.
 
     python bench/class_throughput.py --students 30 --seconds 40
+    python bench/class_throughput.py --students 30 --seconds 40 --backend ray   # a local two-node Ray cluster
 
 Measures, against one run training alone on the same cores and settings just before:
 - Start to the run's first point (its first logged step), per run: max and median;
@@ -59,15 +60,39 @@ def _rates(samples: list[tuple[float, list[int]]], t_class: float) -> tuple[floa
     return agg, worst
 
 
+def _read(s):
+    """A run's snapshot now (a Ray run's proxy asks its actor)."""
+    return s.refresh(block=True) if hasattr(s, "refresh") else s.snapshot()
+
+
+def _ray_registry(students: int):
+    """A local Ray cluster of two nodes with room for every student's actor (logical CPUs: the 2 cores are
+    shared), and a RayRegistry on it."""
+    from ray.cluster_utils import Cluster
+
+    from gan_core.runtime.ray_backend import RayRegistry
+
+    per_node = students // 2 + 1
+    env = {"env_vars": {"OMP_NUM_THREADS": "1", "GAN_RUNS_DIR": os.environ["GAN_RUNS_DIR"],
+                        "PYTHONPATH": str(ROOT)}}
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": per_node, "include_dashboard": False})
+    cluster.add_node(num_cpus=per_node)
+    import ray
+
+    ray.init(address=cluster.address, namespace="gan-classroom", runtime_env=env, log_to_driver=False)
+    return RayRegistry(address=cluster.address)
+
+
 def _solo_rate(reg, base, seconds: float) -> float:
     """Steps/s of one run training alone (after a 5 s warm-up: the build, the first evaluation)."""
     solo = reg.create(base, owner="solo").start()
     time.sleep(5.0)
-    s0, t0 = solo.snapshot().step, time.perf_counter()
+    s0, t0 = _read(solo).step, time.perf_counter()
     time.sleep(seconds - 5.0)
-    rate = (solo.snapshot().step - s0) / (time.perf_counter() - t0)
+    rate = (_read(solo).step - s0) / (time.perf_counter() - t0)
     solo.stop()
-    reg.prune()
+    if hasattr(reg, "prune"):
+        reg.prune()
     return rate
 
 
@@ -77,6 +102,7 @@ def main() -> dict:
     p.add_argument("--seconds", type=float, default=40.0, help="how long the class trains")
     p.add_argument("--solo-seconds", type=float, default=15.0)
     p.add_argument("--slots", type=int, default=0, help="compute slots (0: the dashboard's default)")
+    p.add_argument("--backend", choices=("local", "ray"), default="local")
     args = p.parse_args()
     os.environ.setdefault("GAN_RUNS_DIR", tempfile.mkdtemp(prefix="class-bench-"))
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -92,7 +118,10 @@ def main() -> dict:
     slots = args.slots or default_slots()
     base = TrainConfig.for_dataset("ring8")
 
-    reg = RunRegistry(max_running=args.students + 1, slots=slots, per_owner=1)
+    if args.backend == "ray":
+        reg = _ray_registry(args.students)
+    else:
+        reg = RunRegistry(max_running=args.students + 1, slots=slots, per_owner=1)
     solo_rate = _solo_rate(reg, base, args.solo_seconds)
 
     # ---- the class ----
@@ -133,14 +162,14 @@ def main() -> dict:
     end = t_class + args.seconds
     while time.perf_counter() < end:
         now = time.perf_counter()
-        steps = [s.snapshot().step for s in runs]
+        steps = [_read(s).step for s in runs]
         for s, n in zip(runs, steps, strict=True):
             if n >= 1 and s.run_id not in first:
                 first[s.run_id] = now - start_of[s.run_id]
         samples.append((now, steps))
         time.sleep(0.05)
     mem_all = rss_mb()
-    states = [s.snapshot().state for s in runs]
+    states = [_read(s).state for s in runs]
     done.set()
     reg.stop_all()
 
@@ -156,7 +185,8 @@ def main() -> dict:
         "worst_10s_share_of_fair": round(worst_share, 3),
         "page_read_ms_p99": round(1000 * reads[int(0.99 * (len(reads) - 1))], 1) if reads else None,
         "page_read_ms_max": round(1000 * reads[-1], 1) if reads else None,
-        "memory_mb_per_run": round((mem_all - mem_before) / args.students, 1),
+        "backend": args.backend,
+        "memory_mb_per_run": round((mem_all - mem_before) / args.students, 1) if args.backend == "local" else None,
         "states_at_end": {k: states.count(k) for k in set(states)},
     }
     print(json.dumps(result))

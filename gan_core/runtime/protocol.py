@@ -68,7 +68,7 @@ class SlotGate(Protocol):
 
     def release(self, session: Any) -> None: ...
 
-    def turn(self, give_up: Callable[[], bool]) -> AbstractContextManager[bool]:
+    def turn(self, give_up: Callable[[], bool], first: bool = False) -> AbstractContextManager[bool]:
         """One time slice: True once the caller holds a compute slot, False if ``give_up()`` came first."""
         ...
 

@@ -113,10 +113,11 @@ class FairScheduler:
 
     # ---- turns: the CPU ----------------------------------------------------------------------
     @contextlib.contextmanager
-    def turn(self, give_up: Callable[[], bool] = lambda: False) -> Iterator[bool]:
+    def turn(self, give_up: Callable[[], bool] = lambda: False, first: bool = False) -> Iterator[bool]:
         """One time slice: yields True once this thread holds a slot (at once when one is free, else when the
-        runs that asked before it had theirs), or False when ``give_up()`` became true while it waited."""
-        got = self._enter(give_up)
+        runs that asked before it had theirs), or False when ``give_up()`` became true while it waited.
+        ``first``: the run's very first turn goes to the front of the line (its first point shows at once)."""
+        got = self._enter(give_up, first)
         try:
             yield got
         finally:
@@ -127,13 +128,16 @@ class FairScheduler:
         """Another run waits for a turn."""
         return bool(self._turn_queue)
 
-    def _enter(self, give_up: Callable[[], bool]) -> bool:
+    def _enter(self, give_up: Callable[[], bool], first: bool = False) -> bool:
         with self._turns:
             if self._busy < self.slots and not self._turn_queue:
                 self._busy += 1
                 return True
             ready = threading.Event()
-            self._turn_queue.append(ready)
+            if first:
+                self._turn_queue.appendleft(ready)
+            else:
+                self._turn_queue.append(ready)
         while not ready.wait(0.1):
             if give_up():
                 with self._turns:

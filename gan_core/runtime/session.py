@@ -270,8 +270,8 @@ class TrainingSession:
         if self._gate is None:
             self._iterate(loop)
             return
-        with self._gate.turn(give_up=lambda: self.stop_requested or self._queued("pause")) as got:
-            end = time.perf_counter() + self._gate.slice_s
+        with self._gate.turn(give_up=lambda: self.stop_requested or self._queued("pause"), first=loop.first) as got:
+            end = time.perf_counter() + (0.0 if loop.first else self._gate.slice_s)   # the first: one iteration
             while got:
                 self._iterate(loop)
                 got = not (loop.ended or loop.idle or self._commands.qsize() or time.perf_counter() >= end)
