@@ -16,7 +16,7 @@ run: $(BIN)/.installed
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 test-fast: $(BIN)/.installed
 	$(BIN)/python -m pytest -q -m "not e2e and not slow"
