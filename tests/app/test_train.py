@@ -2,13 +2,13 @@
 from apptest_helpers import click, open_app, poll, set_knob, tiny
 
 from gan_core.config import list_presets
-from ui import controls, state
+from ui import controls, run_reads, server
 
 TRAIN = "pages/train.py"
 
 
 def _session(at):
-    return state.registry().get(at.session_state["run"])
+    return server.registry().get(at.session_state["run"])
 
 
 def test_renders_without_runs():
@@ -53,7 +53,7 @@ def test_bad_value_shows_error_without_exception():
     assert any("g_hidden" in e.value for e in at.error)
     click(at, "btn_start")
     assert any("g_hidden" in e.value for e in at.error)
-    assert not state.registry().sessions()
+    assert not server.registry().sessions()
 
 
 def test_preset_fills_the_knobs_and_shows_its_description():
@@ -89,11 +89,11 @@ def test_a_zoomed_window_comes_at_full_resolution():
     sess = _session(at)
     assert poll(at, lambda: len(sess.series(max_points=10**6)["step"]) >= 200, timeout=60)
     sess.pause()
-    overview = state.series(sess.run_id, max_points=20)
+    overview = run_reads.series(sess.run_id, max_points=20)
     lo = float(overview["step"][5]) + 1
     hi = lo + 5  # between two rows of the overview (they are ~10 steps apart)
     assert ((overview["step"] >= lo) & (overview["step"] <= hi)).sum() <= 1
-    zoomed = state.series(sess.run_id, max_points=20, zoom=(lo, hi))
+    zoomed = run_reads.series(sess.run_id, max_points=20, zoom=(lo, hi))
     inside = (zoomed["step"] >= lo) & (zoomed["step"] <= hi)
     assert inside.sum() == hi - lo + 1, "every logged step of the window"
     assert np.isfinite(zoomed["loss_d"][inside]).all() and np.all(np.diff(zoomed["step"]) > 0)
@@ -160,7 +160,7 @@ def test_a_classmate_watches_but_cannot_stop_or_retune_and_takes_over_only_a_lef
     before = sess.last_seen
     other.run()                                               # watching does not keep the run alive
     assert sess.last_seen == before
-    assert state.registry().pause_idle(now=sess.last_seen + 10**6) == [sess.run_id]   # the owner left
+    assert server.registry().pause_idle(now=sess.last_seen + 10**6) == [sess.run_id]   # the owner left
     assert poll(other, lambda: sess.owner_left())
     click(other, "btn_take_over")
     assert not other.button(key="btn_stop").disabled
@@ -174,4 +174,4 @@ def test_a_data_root_outside_the_data_folders_is_refused():
     set_knob(at, "data_root", "../../../etc")
     assert any("data_root='../../../etc'" in e.value and "outside" in e.value for e in at.error)
     click(at, "btn_start")
-    assert not state.registry().sessions(), "nothing started"
+    assert not server.registry().sessions(), "nothing started"

@@ -3,20 +3,20 @@ run, rates of 0 when nothing trains, critic scores named as such, a preset kept 
 from apptest_helpers import click, open_app, poll, set_knob, tiny
 
 from gan_core.config import list_presets
-from ui import state
+from ui import run_reads, server
 
 TRAIN = "pages/train.py"
 
 
 def _session(at):
-    return state.registry().get(at.session_state["run"])
+    return server.registry().get(at.session_state["run"])
 
 
 def _label(run_id, **query):
     """The run picker's label of ``run_id`` in a browser that opens the page now (AppTest draws the sidebar on
     an app's first run only)."""
     picker = open_app(TRAIN, run=run_id, **query).selectbox(key="run_picker")
-    return picker.options[[r["run_id"] for r in state.run_list()].index(run_id)]
+    return picker.options[[r["run_id"] for r in run_reads.run_list()].index(run_id)]
 
 
 def _metric(at, label):
