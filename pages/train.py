@@ -48,9 +48,10 @@ with right:
         if run_reads.is_active(sess) and not browser.owns(sess):
             st.info(t("train.not_owner"))
             # watch only: taking over is for a run its owner left (paused as idle), never from a running owner
-            if sess.owner_left() and st.button(t("train.take_over"), key="btn_take_over"):
-                browser.take_over(sess)
-                st.rerun()
+            if sess.owner_left():
+                if st.button(t("train.take_over"), key="btn_take_over"):
+                    panels.ask("take_over", sess.run_id)
+                panels.confirm("take_over", sess.run_id, lambda: browser.take_over(sess))
     panels.live(run, config, error)
     if run is not None:
         with st.expander(t("train.downloads")):

@@ -25,14 +25,19 @@ TRAIN_POINTS = 600  # per trace on the Train page's small chart (the browser red
 
 
 def flash(run_id: str | None = None) -> None:
-    """Show (once) the message a callback left, e.g. a live change applied or refused. Above a run that failed
-    no success shows ("Started run ..." over its error): the failure below is all that is true."""
+    """Show (once) the message a callback left in ``st.session_state["flash"]`` as ``(kind, text)``: a
+    confirmation ("success": a live change applied, a run started, a file opened) as a toast that fades; an
+    error ("error": a change refused, settings that cannot start) on the page, where a student can read it.
+    Above a run that failed no confirmation shows ("Started run ..." over its error): the failure below is all
+    that is true."""
     msg = st.session_state.pop("flash", None)
     if not msg:
         return
-    if msg[0] != "error" and run_id is not None and failed(run_reads.status(run_id)["state"]):
-        return
-    (st.error if msg[0] == "error" else st.success)(msg[1])
+    kind, text = msg
+    if kind == "error":
+        st.error(text)
+    elif run_id is None or not failed(run_reads.status(run_id)["state"]):
+        st.toast(text, icon=":material/check_circle:")
 
 
 def failed(run_state: str) -> bool:
@@ -50,16 +55,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
     cols = st.columns(4)
     if cols[0].button(t("train.start"), type="primary", help=t("train.start_help"), width="stretch",
                       key="btn_start"):
-        if config is None:
-            st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
-        else:
-            try:   # a model too large for this machine, this browser's cap on unfinished runs, a full disk
-                new = browser.start_run(config)
-            except ValueError as exc:   # nothing started, no run folder
-                st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
-            else:
-                st.session_state["flash"] = ("success", t("train.started", run=run_names.name_of(new.run_id)))
-                run_reads.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
+        _start(config, config_error)
         st.rerun()
     can = mine and active
     if cols[1].button(t("train.pause"), disabled=not (can and snap.state != "paused"), width="stretch",
@@ -71,8 +67,9 @@ def run_buttons(sess, config, config_error: str | None) -> None:
         sess.resume()
         st.rerun()
     if cols[3].button(t("train.stop"), disabled=not can, width="stretch", key="btn_stop"):
-        sess.stop(wait=True, timeout=1.0)  # it ends within a step or two: the page shows "stopped" at once
-        st.rerun()
+        ask("stop", sess.run_id)
+    if can:   # it ends within a step or two: the page shows "stopped" at once
+        confirm("stop", sess.run_id, lambda: sess.stop(wait=True, timeout=1.0))
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     browser.keep_choice("step_part", ["both", "d", "g"], "both")  # translated labels
     part = c1.segmented_control(t("train.step_part"), ["both", "d", "g"], key="step_part",
@@ -92,6 +89,50 @@ def run_buttons(sess, config, config_error: str | None) -> None:
             except ValueError as exc:
                 st.session_state["flash"] = ("error", t("err.generic", msg=exc))
         st.rerun()
+
+
+def ask(what: str, run_id: str) -> None:
+    """Open the confirm step ``what`` ("stop", "take_over") for ``run_id``: ``confirm`` draws it until it is
+    answered or closed."""
+    st.session_state["confirm"] = (what, run_id)
+
+
+def _dismissed() -> None:
+    st.session_state.pop("confirm", None)
+
+
+def confirm(what: str, run_id: str, action) -> None:
+    """The confirm step (``st.dialog``) before what a student cannot undo: Stop ends a run for good, taking over
+    leaves its owner only watching. Drawn while ``ask(what, run_id)`` is pending: its button runs ``action()``;
+    Cancel or closing the dialog runs nothing."""
+    if st.session_state.get("confirm") != (what, run_id):
+        return
+
+    def body() -> None:
+        st.markdown(t(f"confirm.{what}", run=code(run_names.name_of(run_id))))
+        yes, no = st.columns(2)
+        if yes.button(t(f"confirm.{what}_yes"), type="primary", key=f"btn_confirm_{what}", width="stretch"):
+            _dismissed()
+            action()
+            st.rerun()
+        if no.button(t("confirm.cancel"), key=f"btn_cancel_{what}", width="stretch"):
+            _dismissed()
+            st.rerun()
+
+    st.dialog(t(f"confirm.{what}_title"), on_dismiss=_dismissed)(body)()
+
+
+def _start(config, config_error: str | None) -> None:
+    if config is None:
+        st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
+        return
+    try:   # a model too large for this machine, this browser's cap on unfinished runs, a full disk
+        new = browser.start_run(config)
+    except ValueError as exc:   # nothing started, no run folder
+        st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
+        return
+    st.session_state["flash"] = ("success", t("train.started", run=run_names.name_of(new.run_id)))
+    run_reads.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
 
 
 GENERIC_HINT = "Check the settings named in the message"   # gan_core's hint for any failure but out-of-memory

@@ -1,6 +1,6 @@
 """Lesson links and teacher mode in AppTest: a link presets the form and hides knobs; a bad link names what is
 wrong; only the token's browser is the teacher; a broadcast run reaches a student's sidebar, read-only."""
-from apptest_helpers import click, disk_run, open_app, poll, tiny
+from apptest_helpers import click, disk_run, open_app, poll, stop, tiny
 
 from gan_core import TrainConfig
 from ui import classroom, server
@@ -52,4 +52,4 @@ def test_only_the_token_makes_a_teacher_and_a_broadcast_reaches_students(monkeyp
     watcher.run()
     assert watcher.button(key="btn_stop").disabled, "a broadcast run is read-only for students"
     server.broadcast_board()["run"] = None
-    click(teacher, "btn_stop")
+    stop(teacher)

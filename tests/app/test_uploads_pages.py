@@ -44,7 +44,7 @@ def test_open_a_config_fills_the_form_and_a_bad_one_changes_nothing():
     good = TrainConfig.for_dataset("grid25", lr_g=5e-4, seed=7)
     open_file(at, "lesson.json", good.to_json().encode())
     assert at.session_state["form"]["dataset"] == "grid25" and at.session_state["form"]["lr_g"] == 5e-4
-    assert at.session_state["k.seed"] == 7 and any("lesson.json" in s.value for s in at.success)
+    assert at.session_state["k.seed"] == 7 and any("lesson.json" in s.value for s in at.toast)   # a toast: it fades
 
 
 def test_open_a_checkpoint_makes_a_run_and_a_hostile_one_runs_nothing(runs_dir, tmp_path):
@@ -67,7 +67,7 @@ def test_open_a_checkpoint_makes_a_run_and_a_hostile_one_runs_nothing(runs_dir, 
     open_file(at, "ring.pt", raw)
     runs = [r["run_id"] for r in store.list_runs(runs_dir)]
     assert len(runs) == 2 and at.session_state["run"] in runs and at.session_state["run"] != source
-    assert any("ring.pt" in s.value for s in at.success)
+    assert any("ring.pt" in s.value for s in at.toast)
     assert at.button(key="btn_resume_disk")        # the imported run trains on from its checkpoint
     assert any("has no curves yet" in c.value for c in at.caption)   # not an empty chart
     assert store.read_status(store.safe_run_dir(at.session_state["run"], runs_dir))["step"] == 20
@@ -87,7 +87,7 @@ def test_upload_images_trains_on_them(runs_dir):
     sess = server.registry().sessions()[0]
     assert sess.config.dataset == "folder" and sess.config.data_root == str(uploads_dir(runs_dir, sess.owner) /
                                                                              uploads_left(runs_dir)[0])
-    assert any("24 images (28x28, gray, 2 classes: dark, light)" in s.value for s in at.success), at.success
+    assert any("24 images (28x28, gray, 2 classes: dark, light)" in s.value for s in at.toast), at.toast
 
 
 @pytest.mark.parametrize("files, message", [
