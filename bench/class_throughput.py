@@ -114,7 +114,7 @@ def main() -> dict:
     from gan_core.runtime.registry import RunRegistry
     from gan_core.runtime.scheduler import default_slots
 
-    torch.set_num_threads(int(os.environ.get("GAN_THREADS") or default_threads(serving=True)))  # as ui/state.py
+    torch.set_num_threads(int(os.environ.get("GAN_THREADS") or default_threads(serving=True)))  # as ui/server.py
     slots = args.slots or default_slots()
     base = TrainConfig.for_dataset("ring8")
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from gan_core.lessons.augment import ARMS, AugmentConfig, AugmentTrainer, verdict
-from ui import lesson_runs, state
+from ui import browser, lesson_runs
 from ui import shift_charts as sc
 from ui.components.plotly_live import live_chart
 from ui.i18n import current_lang, t
@@ -49,7 +49,7 @@ if b2.button(t("aug.stop"), key="btn_aug_stop", disabled=not running, width="str
 st.caption(t("aug.when"))
 
 
-@st.fragment(run_every=state.refresh_s() if running else None)
+@st.fragment(run_every=browser.refresh_s() if running else None)
 def live() -> None:
     sess = lesson_runs.current(KIND)
     if sess is None:
@@ -57,7 +57,7 @@ def live() -> None:
         return
     if lesson_runs.active(sess) != running:
         st.rerun()   # started or ended: the whole page, so the controls lock or unlock
-    sess.touch(state.browser_id())
+    sess.touch(browser.browser_id())
     snap, cfg = sess.snapshot(), sess.config
     extras = getattr(snap.view, "extras", None) or {}
     phase, done = extras.get("phase", "gan"), extras.get("round", 0)

@@ -3,12 +3,11 @@ import pandas as pd
 import streamlit as st
 
 from gan_core.config import POINT_DATASETS
-from ui import charts, run_names, state
+from ui import browser, charts, run_names, run_reads
 from ui import compare_charts as cc
 from ui import inspect_source as src
 from ui.components.plotly_live import live_chart
 from ui.i18n import current_lang, t
-from ui.panels import REFRESH_S
 
 MAX_RUNS, MAX_POINTS = 8, 1500
 QUALITY = [m for m in cc.METRICS if m not in ("loss_d", "loss_g", "d_real", "d_fake")]
@@ -16,13 +15,13 @@ QUALITY = [m for m in cc.METRICS if m not in ("loss_d", "loss_g", "d_real", "d_f
 st.title(t("page.compare"))
 st.caption(t("compare.intro"))
 lang = current_lang()
-runs = {r["run_id"]: r for r in state.run_list() if src.gan_run(r["run_id"])}   # not the lesson pages' runs
+runs = {r["run_id"]: r for r in run_reads.run_list() if src.gan_run(r["run_id"])}   # not the lesson pages' runs
 if not runs:
     st.info(t("compare.pick"))
     st.stop()
 names = run_names.names(runs)   # readable names in the picker, legends, table and captions; ids stay in the URL
-default = [r for r in [state.current_run(), *runs] if r in runs][:1] + \
-          [r for r in runs if r != state.current_run()][:2]   # the current run and the two newest others
+default = [r for r in [browser.current_run(), *runs] if r in runs][:1] + \
+          [r for r in runs if r != browser.current_run()][:2]   # the current run and the two newest others
 asked = [r for r in st.session_state.pop("compare_request", None) or () if r in runs]   # e.g. a lesson's contrast
 if asked or any(r not in runs for r in st.session_state.get("compare_pick") or ()):
     st.session_state["compare_pick"] = asked or list(dict.fromkeys(default))
@@ -34,12 +33,12 @@ chosen = st.multiselect(t("compare.runs"), list(runs), key="compare_pick",
 if not chosen:
     st.info(t("compare.pick"))
     st.stop()
-active = any(state.status(r)["state"] in state.ACTIVE for r in chosen)
+active = any(run_reads.status(r)["state"] in run_reads.ACTIVE for r in chosen)
 
 
-@st.fragment(run_every=state.refresh_s(2 * REFRESH_S) if active else None)
+@st.fragment(run_every=browser.refresh_s(2 * browser.REFRESH_S) if active else None)
 def metrics_section() -> None:
-    data = {r: state.series(r, max_points=MAX_POINTS) for r in chosen}
+    data = {r: run_reads.series(r, max_points=MAX_POINTS) for r in chosen}
     have = cc.available(list(data.values()))
     if not have:
         st.info(t("compare.no_metrics"))
@@ -54,14 +53,15 @@ def metrics_section() -> None:
         live_chart(cc.compare_figure([(names[r], data[r]) for r in chosen], picked, lang=lang,
                                      revision="-".join(chosen)), key="compare-curves")
     st.subheader(t("compare.table"))
-    rows = cc.final_rows([(r, state.config_of(r), state.status(r), data[r]) for r in chosen], picked or have, lang)
+    rows = cc.final_rows([(r, run_reads.config_of(r), run_reads.status(r), data[r]) for r in chosen], picked or have,
+                     lang)
     rows = [{t("compare.col.name"): names[r], **row} for r, row in zip(chosen, rows, strict=True)]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def samples_section() -> None:
     st.subheader(t("compare.samples"))
-    steps = {r: state.sample_steps(r) for r in chosen}
+    steps = {r: run_reads.sample_steps(r) for r in chosen}
     every = sorted({s for v in steps.values() for s in v})
     image_runs = [r for r in chosen if steps[r]]
     if every:
@@ -78,12 +78,12 @@ def samples_section() -> None:
             shown = shown_at.get(run)
             if shown is not None:
                 st.caption(t("compare.shown_step", run=names[run], step=shown))
-                st.image(state.sample_png(run, shown), width="stretch")
+                st.image(run_reads.sample_png(run, shown), width="stretch")
                 continue
             st.caption(t("compare.no_samples", run=names[run]))
-            if state.config_of(run).get("dataset") in POINT_DATASETS:
-                sess = state.live_session(run)
-                view = sess.snapshot().view if sess is not None else state.disk_view(run)
+            if run_reads.config_of(run).get("dataset") in POINT_DATASETS:
+                sess = run_reads.live_session(run)
+                view = sess.snapshot().view if sess is not None else run_reads.disk_view(run)
                 if view is not None and view.kind == "points":
                     live_chart(lambda view=view, run=run: charts.view_figure(view, lang=lang, height=360, revision=run),
                                key=f"compare-plane-{i}", fit="square", token=(run, view.step, lang))

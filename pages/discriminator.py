@@ -3,31 +3,30 @@ last hidden layer over training, one G or D update before and after, D's output 
 import streamlit as st
 
 from gan_core.lessons import features as gi
-from ui import charts, state
+from ui import browser, charts, run_reads
 from ui import inspect_charts as ic
 from ui import inspect_source as src
 from ui.i18n import current_lang, t
-from ui.panels import REFRESH_S
 
 run = src.page_run("page.disc", "disc.intro")
 lang = current_lang()
-info = state.status(run)
-active = info["state"] in state.ACTIVE
-probability = state.config_of(run).get("loss", "nonsaturating") in ("minimax", "nonsaturating")
+info = run_reads.status(run)
+active = info["state"] in run_reads.ACTIVE
+probability = run_reads.config_of(run).get("loss", "nonsaturating") in ("minimax", "nonsaturating")
 
 
 def notice(key: str, **values) -> None:
     st.markdown(f"**{t('disc.notice')}** " + t(key, **values))
 
 
-@st.fragment(run_every=state.refresh_s(2 * REFRESH_S) if active else None)
+@st.fragment(run_every=browser.refresh_s(2 * browser.REFRESH_S) if active else None)
 def over_training() -> None:
     history = src.views(run)
     if not history or history[-1].feat_real is None:
         st.info(t("disc.no_model"))
         return
     st.subheader(t("disc.space"))
-    if state.live_session(run) is None:
+    if run_reads.live_session(run) is None:
         st.caption(t("disc.history_disk", step=history[-1].step))
     i = src.history_index(history, "disc_hist", t("disc.history"), t("disc.history_help"))
     view = history[i]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from gan_core.lessons import shift as gs
 from gan_core.lessons.dann import DANNTrainer, ShiftConfig, thumbnails
-from ui import lesson_runs, state
+from ui import browser, lesson_runs
 from ui import shift_charts as sc
 from ui.components.plotly_live import live_chart
 from ui.i18n import current_lang, t
@@ -82,7 +82,7 @@ def pct(v: float | None) -> str:
     return "–" if v is None else f"{v:.1%}"
 
 
-@st.fragment(run_every=state.refresh_s() if running else None)
+@st.fragment(run_every=browser.refresh_s() if running else None)
 def live() -> None:
     sess = lesson_runs.current(KIND)
     if sess is None:
@@ -90,7 +90,7 @@ def live() -> None:
         return
     if lesson_runs.active(sess) != running:
         st.rerun()   # started or ended: the whole page, so the controls lock or unlock
-    sess.touch(state.browser_id())
+    sess.touch(browser.browser_id())
     snap = sess.snapshot()
     st.progress(float(snap.progress or 0.0), text=t("shift.status", step=snap.step, total=sess.config.max_steps,
                                                     state=t(f"state.{snap.state}")))

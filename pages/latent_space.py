@@ -7,7 +7,7 @@ from gan_core.lessons import latent as gl
 from gan_core.views import png_grid
 from ui import inspect_charts as ic
 from ui import inspect_source as src
-from ui import state
+from ui import run_reads
 from ui.i18n import current_lang, t
 
 N, NCOL, DIMS = 32, 8, 6  # samples in the batch, grid width, latent sliders
@@ -39,7 +39,7 @@ except (ValueError, RuntimeError, OSError) as exc:
 if tr is None:
     st.info(t("disc.no_model"))
     st.stop()
-now = state.status(run)["step"]
+now = run_reads.status(run)["step"]
 top.markdown(t("lat.model_step", step=tr.step_count)
              + (" · " + t("lat.run_at", now=now) if now > tr.step_count else ""))
 images = tr.data.kind == "images"

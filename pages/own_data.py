@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from gan_core.runtime import uploads
-from ui import charts, owndata, state
+from ui import browser, charts, owndata, server
 from ui.components.canvas import point_canvas
 from ui.i18n import code, current_lang, t
 
@@ -21,7 +21,7 @@ def train_points(points: np.ndarray, where: str) -> None:
         if len(points) < owndata.MIN_POINTS:
             st.error(t("own.too_few", n=owndata.MIN_POINTS))
         else:
-            path = owndata.save_points(points, state.registry().root, state.browser_id())
+            path = owndata.save_points(points, server.registry().root, browser.browser_id())
             owndata.train_on("points", path, t("own.saved", n=len(points), path=path.name))
 
 
@@ -45,8 +45,8 @@ with images_tab:
                               key="own_images", help=t("own.images_help", mb=uploads.MAX_UPLOAD_BYTES // 2**20))
     if st.button(t("own.train_images"), type="primary", key="btn_train_images", disabled=not images):
         try:
-            path, data = uploads.save_images([(f.name, f.getvalue()) for f in images], state.registry().root,
-                                             state.browser_id())
+            path, data = uploads.save_images([(f.name, f.getvalue()) for f in images], server.registry().root,
+                                             browser.browser_id())
         except ValueError as exc:
             st.error(t("own.bad_file", msg=code(exc)))
         else:

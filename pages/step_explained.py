@@ -1,7 +1,7 @@
 """One step, slowly: one real iteration cut into its sub-steps, each drawn on the 2-D plane and explained."""
 import streamlit as st
 
-from ui import charts, slowmo, state
+from ui import browser, charts, slowmo
 from ui.i18n import code, current_lang, t
 
 st.title(t("page.step"))
@@ -35,7 +35,7 @@ def _move(delta: int) -> None:
 
 if st.session_state.get("slow_stage", 0) >= len(stages) or sm.pop("fresh", False):
     st.session_state["slow_stage"] = 0
-state.keep_choice("slow_stage", list(range(len(stages))), 0)  # its labels are translated
+browser.keep_choice("slow_stage", list(range(len(stages))), 0)  # its labels are translated
 b1, b2, b3 = st.columns([1, 4, 1], vertical_alignment="bottom")
 b1.button(t("step.prev"), key="btn_slow_prev", on_click=_move, args=(-1,), width="stretch")
 b3.button(t("step.next"), key="btn_slow_next", on_click=_move, args=(1,), width="stretch")

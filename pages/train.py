@@ -2,14 +2,14 @@
 import streamlit as st
 
 from gan_core.config import load_preset
-from ui import classroom, controls, lesson_tools, panels, presets, run_names, state
+from ui import browser, classroom, controls, lesson_tools, panels, presets, run_names, run_reads
 from ui.i18n import code, t
 
-run = state.current_run()
-sess = state.live_session(run)
+run = browser.current_run()
+sess = run_reads.live_session(run)
 if st.session_state.get("form_run") != run:  # a newly selected run: show its settings in the form
     st.session_state["form_run"] = run
-    cfg = state.config_of(run) if run else {}
+    cfg = run_reads.config_of(run) if run else {}
     if cfg and cfg != controls.form():
         controls.load_form(cfg)
         st.session_state["preset"] = presets.matching(cfg) or controls.CUSTOM   # a preset's run names its preset
@@ -23,7 +23,7 @@ if lesson:  # a lesson link (?preset=...&hide=...): its preset in a fresh form, 
     st.session_state["preset"] = lesson
     st.session_state.pop("preset_base", None)
     if run is not None:   # not the student's previous run (and its alarm): no run until they start or pick one
-        state.select_run(None)
+        browser.select_run(None)
         st.session_state["fresh_form"] = True
         st.rerun()
 
@@ -33,10 +33,10 @@ with left:
     controls.preset_picker()
     lesson_tools.contrast(run)
     controls.file_opener()
-    controls.knobs(locked=state.is_active(sess) and state.owns(sess),
-                   watching=state.is_active(sess) and not state.owns(sess))
+    controls.knobs(locked=run_reads.is_active(sess) and browser.owns(sess),
+                   watching=run_reads.is_active(sess) and not browser.owns(sess))
     if classroom.is_teacher():
-        panels.teacher(run)
+        classroom.teacher_panel(run, list(controls.KNOBS), controls.chosen_preset())
 config, error = controls.form_config()
 
 with right:
@@ -45,12 +45,13 @@ with right:
         lesson_tools.missing_data(config)
         if error:
             st.error(t("train.bad_config", msg=code(error)))
-        if state.is_active(sess) and not state.owns(sess):
+        if run_reads.is_active(sess) and not browser.owns(sess):
             st.info(t("train.not_owner"))
             # watch only: taking over is for a run its owner left (paused as idle), never from a running owner
-            if sess.owner_left() and st.button(t("train.take_over"), key="btn_take_over"):
-                state.take_over(sess)
-                st.rerun()
+            if sess.owner_left():
+                if st.button(t("train.take_over"), key="btn_take_over"):
+                    panels.ask("take_over", sess.run_id)
+                panels.confirm("take_over", sess.run_id, lambda: browser.take_over(sess))
     panels.live(run, config, error)
     if run is not None:
         with st.expander(t("train.downloads")):

@@ -77,18 +77,18 @@ def test_points_figure_draws_the_students_points_on_equal_axes():
 
 def test_live_redraws_slow_down_with_many_browsers(monkeypatch):
     """Up to 10 browsers redraw every REFRESH_S; 30 every 3x that, so a class does not saturate the server."""
-    from ui import state
+    from ui import browser, server
 
     seen: dict[str, float] = {}
-    monkeypatch.setattr(state, "_watchers", lambda: seen)
+    monkeypatch.setattr(server, "browsers_seen", lambda: seen)
     rates = []
     for i in range(30):
-        monkeypatch.setattr(state, "browser_id", lambda i=i: f"b{i}")
-        rates.append(state.refresh_s(1.0))
+        monkeypatch.setattr(browser, "browser_id", lambda i=i: f"b{i}")
+        rates.append(browser.refresh_s(1.0))
     assert rates[0] == rates[9] == 1.0 and rates[29] == 3.0
     seen.update({k: v - 60 for k, v in seen.items() if k != "b0"})    # 29 left over a minute ago
-    monkeypatch.setattr(state, "browser_id", lambda: "b0")
-    assert state.refresh_s(1.0) == 1.0 and list(seen) == ["b0"]
+    monkeypatch.setattr(browser, "browser_id", lambda: "b0")
+    assert browser.refresh_s(1.0) == 1.0 and list(seen) == ["b0"]
 
 
 def test_learning_rates_start_at_zero_and_log_scale_says_it_draws_absolute_values():

@@ -112,14 +112,14 @@ def test_the_train_page_runs_on_the_cluster(cluster, monkeypatch):
     sys.path.insert(0, str(REPO / "tests" / "app"))
     from apptest_helpers import click, open_app, poll, tiny
 
-    from ui import state
+    from ui import server
 
     monkeypatch.setenv("GAN_RAY_ADDRESS", cluster["address"])
-    state._registry.clear()
+    server.registry_at.clear()
     try:
         at = tiny(open_app())
         click(at, "btn_start")
-        reg = state.registry()
+        reg = server.registry()
         assert isinstance(reg, RayRegistry)
         sess = reg.sessions()[-1]
         assert poll(at, lambda: sess.refresh().state == "running" and sess.snapshot().step > 0, timeout=120)
@@ -128,4 +128,4 @@ def test_the_train_page_runs_on_the_cluster(cluster, monkeypatch):
         reg.stop_all()
         assert sess.refresh(block=True).state == "stopped"
     finally:
-        state._registry.clear()
+        server.registry_at.clear()

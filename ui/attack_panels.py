@@ -13,7 +13,7 @@ from gan_core.config import POINT_DATASETS
 from gan_core.lessons import attack_views as av
 from gan_core.lessons.adversarial import METHODS, AdversarialTrainer, AdvTrainConfig
 
-from . import inspect_source, lesson_runs, state
+from . import browser, inspect_source, lesson_runs, run_reads
 from .components.plotly_live import live_chart
 from .i18n import current_lang, t
 from .shift_charts import stacked_figure
@@ -140,9 +140,9 @@ def training_figure(series: dict, lang: str, revision: str) -> dict:
 def disc_section(eps: float, alpha: float, steps: int, bad: str | None, lang: str) -> None:
     """The current GAN run's discriminator: a fake pushed towards "real", a real towards "fake"."""
     st.subheader(t("atk.sec_disc"))
-    run_id = state.current_run()
-    if run_id and state.config_of(run_id).get("dataset") in POINT_DATASETS:   # 2-D points: nothing to perturb
-        st.info(t("atk.disc_needs_images", dataset=state.config_of(run_id).get("dataset")))
+    run_id = browser.current_run()
+    if run_id and run_reads.config_of(run_id).get("dataset") in POINT_DATASETS:   # 2-D points: nothing to perturb
+        st.info(t("atk.disc_needs_images", dataset=run_reads.config_of(run_id).get("dataset")))
         _offer_image_run()
         return
     trainer = inspect_source.model(run_id) if run_id and inspect_source.gan_run(run_id) else None
@@ -165,10 +165,10 @@ def disc_section(eps: float, alpha: float, steps: int, bad: str | None, lang: st
 
 def _offer_image_run() -> None:
     """A button that opens the newest GAN run on images, where there is one."""
-    for run in state.run_list():
+    for run in run_reads.run_list():
         if run["dataset"] not in POINT_DATASETS and run["dataset"] != "?" and inspect_source.gan_run(run["run_id"]):
             st.button(t("atk.open_image_run", dataset=run["dataset"], step=int(run.get("step") or 0)),
-                      key="btn_atk_image_run", on_click=state.select_run, args=(run["run_id"],))
+                      key="btn_atk_image_run", on_click=browser.select_run, args=(run["run_id"],))
             return
 
 
@@ -204,7 +204,7 @@ def training_controls(dataset: str) -> None:
     if b[2].button(t("train.stop"), key="btn_atk_stop", disabled=not running, width="stretch"):
         sess.stop(wait=False)
         st.rerun()
-    st.fragment(run_every=state.refresh_s() if running else None)(_live)(running)
+    st.fragment(run_every=browser.refresh_s() if running else None)(_live)(running)
 
 
 def _last(series: dict, key: str) -> str:
@@ -220,7 +220,7 @@ def _live(running: bool) -> None:
         return
     if lesson_runs.active(sess) != running:
         st.rerun()   # started or ended: the whole page, so the buttons and the robust model update
-    sess.touch(state.browser_id())
+    sess.touch(browser.browser_id())
     snap = sess.snapshot()
     total = sess.config.max_steps or 1
     st.progress(min(1.0, snap.step / total), text=t("atk.status", step=snap.step, total=total,

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from .figures import BEFORE, FAKE, REAL, base_layout
 from .i18n import t
 
-REAL, FAKE, BEFORE, ALARM = "#1b9e77", "#7b52ab", "#9e9e9e", "#c62828"
+ALARM = "#c62828"
 DASHES = ("dash", "dot", "dashdot", "longdash")   # one line style per overlaid run
 LOGIT_FLOOR, CHANGE_FLOOR = 2.0, 1e-3   # the heatmaps' colour scales span at least ±these (logit: 88% sure)
 VERDICT = [[0.0, "#c9b8e6"], [0.5, "#ffffff"], [1.0, "#b7e4c7"]]   # purple = fake, green = real
@@ -82,13 +83,6 @@ def alarm_steps(events: Sequence[dict]) -> list[int]:
 
 def _fmt(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-def _base_layout(fig: dict, height: int, revision: str) -> dict:
-    fig["layout"].update(height=height, margin=dict(l=50, r=20, t=36, b=36), uirevision=revision,
-                         template="plotly_white", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
-                         hovermode="x unified")
-    return fig
 
 
 def _figure() -> dict:
@@ -173,7 +167,7 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
                           showarrow=False, textangle=-90, xanchor="left", yanchor="top",
                           font=dict(size=10, color=ALARM)))
     lay.update(shapes=shapes, annotations=notes)
-    return _base_layout(fig, height or 230 * k + 40, revision)
+    return base_layout(fig, height or 230 * k + 40, revision)
 
 
 def _y_range(panel: str, ys: list[np.ndarray], log_y: bool, score: bool) -> dict:
@@ -251,7 +245,7 @@ def plane_figure(real: np.ndarray | None, fake: np.ndarray | None, *, grid_x: np
         lay["yaxis"]["range"] = [float(grid_y[0]), float(grid_y[-1])]
     elif real is None and fake is None:   # nothing yet: a square frame, not a thin strip of crowded ticks
         lay["xaxis"]["range"], lay["yaxis"]["range"] = [-3.0, 3.0], [-3.0, 3.0]
-    fig = _base_layout(fig, height, revision)
+    fig = base_layout(fig, height, revision)
     # the colour bar lies under the plot (not beside it): a narrow column keeps its width for the plane
     fig["layout"].update(hovermode="closest", margin=dict(l=36, r=12, t=30, b=30))
     return fig
@@ -282,7 +276,7 @@ def stage_figure(stage: Any, lang: str = "en", height: int = 460) -> dict:
         fig = {"data": [dict(type="scatter", x=zz[:, 0], y=zz[:, 1], mode="markers", name=t("plot.noise", lang),
                              marker=dict(color="#546e7a", size=5))],
                "layout": {"xaxis": dict(box), "yaxis": dict(box, scaleanchor="x", scaleratio=1), "showlegend": True}}
-        fig = _base_layout(fig, height, f"stage-{stage.key}")
+        fig = base_layout(fig, height, f"stage-{stage.key}")
         fig["layout"]["hovermode"] = "closest"
         return fig
     return plane_figure(a.get("real"), a.get("fake"), grid_x=a.get("grid_x"),
@@ -297,4 +291,4 @@ def points_figure(points: np.ndarray, lang: str = "en", height: int = 360) -> di
     fig = {"data": [dict(type="scatter", x=points[:, 0], y=points[:, 1], mode="markers", name=t("plot.real", lang),
                          marker=dict(color=REAL, size=4, opacity=0.7))],
            "layout": {"yaxis": dict(scaleanchor="x", scaleratio=1)}}
-    return _base_layout(fig, height, "points")
+    return base_layout(fig, height, "points")

@@ -7,7 +7,7 @@ open one; it only changes that browser's form.
 Teacher mode: the server starts with ``GAN_TEACHER_TOKEN`` set; a browser that opens any page once with
 ``?teacher=<token>`` is the teacher (the token is then removed from its address bar, so a shared link never
 carries it). The teacher can broadcast a run: every sidebar then offers it, read-only (a run belongs to the
-browser that started it), and can build lesson links on the Train page.
+browser that started it), and can build lesson links on the Train page (``teacher_panel``).
 
 Guesses are throttled: after ``FREE_GUESSES`` wrong tokens a browser waits 5 s, then 10 s, 20 s, ... (at most an
 hour) before its next guess is even compared; after ``SERVER_FREE_GUESSES`` wrong tokens on the whole server (a
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hmac
 import os
-import threading
 import time
 from urllib.parse import urlencode, urlsplit
 
@@ -27,7 +26,8 @@ import streamlit as st
 
 from gan_core.config import list_presets
 
-from .i18n import t
+from . import server
+from .i18n import current_lang, t
 
 TOKEN_ENV = "GAN_TEACHER_TOKEN"
 FREE_GUESSES = 3
@@ -35,18 +35,6 @@ MAX_WAIT_S = 3600.0
 SERVER_FREE_GUESSES = 20
 SERVER_MAX_WAIT_S = 60.0
 SERVER_FORGET_S = 600.0
-
-
-@st.cache_resource(show_spinner=False)
-def _board() -> dict:
-    """Server-wide: what the teacher broadcasts (one dict for every session of this server)."""
-    return {"run": None}
-
-
-@st.cache_resource(show_spinner=False)
-def _server_guesses() -> dict:
-    """Server-wide count of wrong teacher tokens: ``{"lock", "fails", "last", "until"}``."""
-    return {"lock": threading.Lock(), "fails": 0, "last": 0.0, "until": 0.0}
 
 
 def _wait(fails: int, free: int, base: float, cap: float) -> float:
@@ -64,7 +52,7 @@ def check_token(given: str, now: float | None = None, mine: dict | None = None) 
         mine = st.session_state.setdefault("_teacher_guesses", {})
     mine.setdefault("fails", 0)
     mine.setdefault("until", 0.0)
-    board = _server_guesses()
+    board = server.token_guesses()
     token = os.environ.get(TOKEN_ENV, "")
     with board["lock"]:
         if now - board["last"] > SERVER_FORGET_S:
@@ -104,11 +92,11 @@ def is_teacher() -> bool:
 def broadcast(run_id: str | None) -> None:
     if not is_teacher():
         raise PermissionError("only the teacher's browser can broadcast a run")
-    _board()["run"] = run_id
+    server.broadcast_board()["run"] = run_id
 
 
 def broadcast_run() -> str | None:
-    return _board()["run"]
+    return server.broadcast_board()["run"]
 
 
 def lesson_from_url(knob_names) -> tuple[str | None, str | None]:
@@ -149,3 +137,25 @@ def lesson_link(preset: str, hidden: list[str], lang: str = "en") -> str:
     here = urlsplit(getattr(st.context, "url", None) or "")
     base = f"{here.scheme}://{here.netloc}" if here.scheme and here.netloc else ""
     return f"{base}/?{urlencode(query, safe=',')}"   # Train is the default page: the root address
+
+
+def teacher_panel(run_id: str | None, knob_names: list[str], preset: str | None) -> None:
+    """The teacher's panel on the Train page (teacher mode only): broadcast the current run, build a lesson link
+    for ``preset`` (None: the form is the teacher's own settings, which no link can carry) hiding some of
+    ``knob_names``."""
+    with st.expander(t("teacher.title"), expanded=True, icon=":material/school:"):
+        showing = broadcast_run()
+        if run_id and showing != run_id and st.button(t("teacher.broadcast"), key="btn_broadcast", width="stretch"):
+            broadcast(run_id)
+            st.rerun()
+        if showing and st.button(t("teacher.stop_broadcast"), key="btn_stop_broadcast", width="stretch"):
+            broadcast(None)
+            st.rerun()
+        if showing:
+            st.caption(t("teacher.broadcasting", run=showing))
+        hide = st.multiselect(t("teacher.hide"), knob_names, key="teacher_hide", format_func=lambda k: t(f"knob.{k}"))
+        if preset is None:
+            st.caption(t("teacher.need_preset"))
+        else:
+            st.caption(t("teacher.link"))
+            st.code(lesson_link(preset, hide, current_lang()), language=None, wrap_lines=True)

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .charts import _base_layout
+from .figures import base_layout, broken_line, panel_axes
 from .i18n import t
-from .shift_charts import _broken, panel_axes
 
 # quality metrics first (what says whether a GAN is good), then the training signals
 METRICS = ("fid", "kid", "class_entropy", "classes_covered", "precision", "recall", "modes_covered", "hq_fraction",
@@ -35,7 +34,7 @@ def compare_figure(runs: Sequence[tuple[str, dict[str, np.ndarray]]], metrics: S
         for n, (label, series) in enumerate(runs):
             if metric not in series:
                 continue
-            x, y = _broken(np.asarray(series["step"]), np.asarray(series[metric], dtype=np.float64))
+            x, y = broken_line(np.asarray(series["step"]), np.asarray(series[metric], dtype=np.float64))
             fig["data"].append(dict(type="scatter", x=x, y=y, name=label, mode="lines+markers",
                                     marker=dict(size=4), line=dict(color=COLORS[n % len(COLORS)], width=1.8),
                                     legendgroup=label, showlegend=label not in listed, xaxis=f"x{sfx}",
@@ -48,7 +47,7 @@ def compare_figure(runs: Sequence[tuple[str, dict[str, np.ndarray]]], metrics: S
     lay[f"xaxis{k if k > 1 else ''}"] = {**lay.get(f"xaxis{k if k > 1 else ''}", {}),
                                         "title": dict(text=t("curves.step", lang))}
     lay["annotations"] = notes
-    fig = _base_layout(fig, 190 * k + 90, revision)
+    fig = base_layout(fig, 190 * k + 90, revision)
     fig["layout"]["hovermode"] = "closest"
     return fig
 

@@ -27,7 +27,7 @@ from gan_core.config import (
 from gan_core.data.user import browser_data_root
 from gan_core.runtime import uploads
 
-from . import classroom, state
+from . import browser, classroom, run_reads, server
 from . import presets as presets_mod
 from .i18n import code, current_lang, t
 
@@ -114,7 +114,7 @@ def _shown_root(value: Any) -> Any:
     """``value`` relative to this browser's uploads folder when it lies inside it (the checks resolve it back)."""
     if not isinstance(value, str) or not value:
         return value
-    own = state.data_roots()[0]
+    own = browser.data_roots()[0]
     try:
         return str(Path(value).relative_to(own))
     except ValueError:
@@ -125,7 +125,7 @@ def form_config() -> tuple[TrainConfig | None, str | None]:
     """The form as a validated ``TrainConfig``, or ``(None, message)`` naming the bad value."""
     values = dict(form())
     try:
-        values["data_root"] = browser_data_root(values.get("data_root") or "", state.data_roots())
+        values["data_root"] = browser_data_root(values.get("data_root") or "", browser.data_roots())
         return TrainConfig.from_dict(values).validate(), None
     except ValueError as exc:
         return None, str(exc)
@@ -146,8 +146,8 @@ def _on_change(name: str) -> None:
         load_form(presets_mod.switch_dataset(values, raw))
         return
     values[name] = raw
-    sess = state.live_session(state.current_run())
-    if name in LIVE_KEYS and state.is_active(sess) and state.owns(sess):
+    sess = run_reads.live_session(browser.current_run())
+    if name in LIVE_KEYS and run_reads.is_active(sess) and browser.owns(sess):
         try:
             new = sess.update(**{name: raw})
             st.session_state["flash"] = ("success", t("train.updated", key=name, value=new[name]))
@@ -173,7 +173,7 @@ def preset_picker() -> None:
     lang = current_lang()   # bound now: the labels stay those of the page drawn
     lesson = lambda n: t("train.custom", lang) if n == CUSTOM else \
         f"{n} · {t('train.lesson', lang, n=presets[n].get('lesson'))}"
-    state.keep_choice("preset", names, CUSTOM)  # its labels change with the language
+    browser.keep_choice("preset", names, CUSTOM)  # its labels change with the language
     follow_form(presets_all=presets)
     st.selectbox(t("train.preset"), names, key="preset", format_func=lesson, on_change=_on_preset,
                  help=t("train.preset_help"))
@@ -186,6 +186,12 @@ def preset_picker() -> None:
         changed = presets_mod.summary(form(), presets_mod.differences(form(), load_preset(base).to_dict()))
         if changed:
             st.caption(t("train.preset_changed", preset=base, changed=changed))
+
+
+def chosen_preset() -> str | None:
+    """The preset the form shows, or None while it holds the student's own settings."""
+    name = st.session_state.get("preset", CUSTOM)
+    return None if name == CUSTOM else name
 
 
 def follow_form(presets_all: dict) -> None:
@@ -211,11 +217,11 @@ def _on_open() -> None:
             st.session_state["preset"] = CUSTOM
             st.session_state["flash"] = ("success", t("open.config", name=code(upload.name)))
         else:
-            run_dir = uploads.import_checkpoint(upload.getvalue(), upload.name, state.registry().root,
-                                                browser=state.browser_id())
-            state.mark_own(run_dir.name)
-            state.select_run(run_dir.name)
-            step = state.status(run_dir.name)["step"]
+            run_dir = uploads.import_checkpoint(upload.getvalue(), upload.name, server.registry().root,
+                                                browser=browser.browser_id())
+            browser.mark_own(run_dir.name)
+            browser.select_run(run_dir.name)
+            step = run_reads.status(run_dir.name)["step"]
             st.session_state["flash"] = ("success", t("open.checkpoint", name=code(upload.name), run=run_dir.name,
                                                       step=step))
     except ValueError as exc:

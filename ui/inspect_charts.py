@@ -1,6 +1,6 @@
 """Plotly figures of the Discriminator and Latent space pages, from plain arrays (no Streamlit; testable alone).
 
-Colours follow ``ui.charts``: green = real, purple = fake, grey = before.
+Colours follow ``ui.figures``: green = real, purple = fake, grey = before.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .charts import BEFORE, FAKE, REAL, _base_layout
+from .figures import BEFORE, FAKE, REAL, base_layout
 from .i18n import t
 
 PICK = {"a": "#e65100", "b": "#1565c0"}  # the two ends of an interpolation
@@ -99,7 +99,7 @@ def feature_figure(real: np.ndarray, fake: np.ndarray, *, pca: bool = False, mov
     if ranges is not None:
         fig.update_xaxes(range=list(ranges[0]))
         fig.update_yaxes(range=list(ranges[1]))
-    return _closest(_base_layout(fig, height, revision), equal=not pca)
+    return _closest(base_layout(fig, height, revision), equal=not pca)
 
 
 def padded_ranges(*clouds: np.ndarray, pad: float = 0.08) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -146,7 +146,7 @@ def probe_figure(steps: np.ndarray, acc: np.ndarray, current: int | None = None,
         fig.add_vline(x=current, line=dict(color=FAKE, dash="dot"))
     fig.update_yaxes(range=[0.4, 1.02], title_text=t("disc.probe", lang))
     fig.update_xaxes(title_text=t("curves.step", lang))
-    fig = _base_layout(fig, height, "probe")
+    fig = base_layout(fig, height, "probe")
     fig.update_layout(margin=dict(r=80))
     return fig
 
@@ -164,7 +164,7 @@ def d_output_figure(d_real: np.ndarray, d_fake: np.ndarray, probability: bool = 
     fig.update_xaxes(title_text="D(x)" if probability else t("disc.score", lang),
                      range=[lo - 0.02, hi + 0.02] if probability else None)
     fig.update_yaxes(title_text=t("disc.count", lang))
-    return _base_layout(fig, height, "dout")
+    return base_layout(fig, height, "dout")
 
 
 # ---- latent space ------------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def latent_points_figure(real: np.ndarray, fake: np.ndarray, picks: dict[str, in
                                  textposition="top center", name=key.upper(), hoverinfo="skip",
                                  textfont=dict(color=PICK[key], size=14),
                                  marker=dict(size=16, color="rgba(0,0,0,0)", line=dict(color=PICK[key], width=3))))
-    fig = _base_layout(fig, height, "latent-points")
+    fig = base_layout(fig, height, "latent-points")
     return _closest(fig.update_layout(dragmode=False))
 
 
@@ -226,7 +226,7 @@ def path_figure(real: np.ndarray, paths: dict[str, np.ndarray], point: np.ndarra
     if point is not None:
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=t("lat.this", lang),
                                  marker=dict(color=PICK["a"], size=14, symbol="star")))
-    return _closest(_base_layout(fig, height, revision))
+    return _closest(base_layout(fig, height, revision))
 
 
 def mesh_figure(real: np.ndarray, z: np.ndarray, x: np.ndarray, lang: str = "en", height: int = 460) -> go.Figure:
@@ -245,4 +245,4 @@ def mesh_figure(real: np.ndarray, z: np.ndarray, x: np.ndarray, lang: str = "en"
             ys = np.concatenate([np.r_[ln[:, 1], np.nan] for ln in lines])
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line=dict(color=color, width=1.2),
                                      hoverinfo="skip"))
-    return _closest(_base_layout(fig, height, "mesh"))
+    return _closest(base_layout(fig, height, "mesh"))

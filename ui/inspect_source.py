@@ -14,13 +14,13 @@ import streamlit as st
 from gan_core.lessons import features as gi
 from gan_core.runtime.runs import load_trainer
 
-from . import state
+from . import browser, run_reads
 from .i18n import code, t
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _loaded(path: str, mtime: float) -> Any:
-    return gi.frozen_copy(load_trainer(path, device="cpu", roots=state.open_roots()))
+    return gi.frozen_copy(load_trainer(path, device="cpu", roots=run_reads.open_roots()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -29,15 +29,15 @@ def _disk_views(path: str, mtime: float) -> list:
 
 
 def _checkpoint(run_id: str):
-    ckpt = state.run_dir(run_id) / "checkpoints" / "latest.pt"
-    return (str(state.run_dir(run_id)), ckpt.stat().st_mtime) if ckpt.is_file() else None
+    ckpt = run_reads.run_dir(run_id) / "checkpoints" / "latest.pt"
+    return (str(run_reads.run_dir(run_id)), ckpt.stat().st_mtime) if ckpt.is_file() else None
 
 
 def page_run(title_key: str, intro_key: str) -> str:
     """The header of a page that inspects the current GAN run; stops the page with a hint when there is none."""
     st.title(t(title_key))
     st.caption(t(intro_key))
-    run = state.current_run()
+    run = browser.current_run()
     if run is None:
         st.info(t("train.no_run"))
         st.stop()
@@ -57,15 +57,15 @@ def gan_run(run_id: str) -> bool:
     from gan_core.config import TrainConfig
 
     try:
-        TrainConfig.from_dict(state.config_of(run_id))
+        TrainConfig.from_dict(run_reads.config_of(run_id))
     except ValueError:
         return False
-    return bool(state.config_of(run_id))
+    return bool(run_reads.config_of(run_id))
 
 
 def model(run_id: str) -> Any:
     """The run's networks now: a fresh private copy of a live run, else its last checkpoint; None if neither."""
-    sess = state.live_session(run_id)
+    sess = run_reads.live_session(run_id)
     if sess is not None and sess.trainer is not None:
         return gi.frozen_copy(sess)
     found = _checkpoint(run_id)
@@ -84,7 +84,7 @@ def pinned(run_id: str, key: str, refresh: bool = False) -> Any:
 
 def views(run_id: str) -> list:
     """The run's snapshot views, oldest first: a live session's history, else the view of its checkpoint."""
-    sess = state.live_session(run_id)
+    sess = run_reads.live_session(run_id)
     if sess is not None:
         out = [v for v in (sess.view_at(i) for i in range(len(sess.view_steps()))) if v is not None]
         if out:

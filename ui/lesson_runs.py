@@ -14,22 +14,22 @@ import streamlit as st
 from gan_core.runtime.registry import RunRegistry
 from gan_core.runtime.session import TrainingSession
 
-from . import state
+from . import browser, run_reads, server
 
 
 @st.cache_resource(show_spinner=False)
 def _registry(root: str) -> RunRegistry:
-    main = state.registry()   # one scheduler for every run this server trains (with Ray, the lessons' stay here)
+    main = server.registry()   # one scheduler for every run this server trains (with Ray, the lessons' stay here)
     return RunRegistry(root=root, share_slots_with=main if isinstance(main, RunRegistry) else None)
 
 
 def registry(kind: str) -> RunRegistry:
-    return _registry(str(state.registry().root / "_lessons" / kind))
+    return _registry(str(server.registry().root / "_lessons" / kind))
 
 
 def start(kind: str, config: Any, factory: Callable[[Any], Any]) -> TrainingSession:
     """Create and start a run of ``factory(config)`` owned by this browser; it becomes the current one."""
-    sess = registry(kind).create(config, owner=state.browser_id(), trainer_factory=factory)
+    sess = registry(kind).create(config, owner=browser.browser_id(), trainer_factory=factory)
     sess.start()
     st.session_state[f"lesson.{kind}"] = sess.run_id
     return sess
@@ -42,4 +42,4 @@ def current(kind: str) -> TrainingSession | None:
 
 
 def active(sess: TrainingSession | None) -> bool:
-    return sess is not None and sess.snapshot().state in state.ACTIVE
+    return sess is not None and sess.snapshot().state in run_reads.ACTIVE

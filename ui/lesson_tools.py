@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import controls, presets, state
+from . import browser, controls, presets, run_reads, server
 from .i18n import t
 
 COMPARE_PAGE = "pages/compare.py"
@@ -52,15 +52,15 @@ def contrast(run_id: str | None) -> None:
         return
     if st.button(t("contrast.run", other=other), key="btn_contrast", icon=":material/compare:", width="stretch",
                  help=t("contrast.help", preset=name, other=other)):
-        base = run_id if run_id and presets.matches(state.config_of(run_id), name) else None
+        base = run_id if run_id and presets.matches(run_reads.config_of(run_id), name) else None
         if base is None:
             config, error = controls.form_config()
             if config is None:
                 st.session_state["flash"] = ("error", t("train.bad_config", msg=error))
                 st.rerun()
-            base = state.start_run(config).run_id
-        seed = int(state.config_of(base).get("seed") or 0)
-        paired = state.registry().create(presets.contrast_config(other, seed), owner=state.browser_id())
+            base = browser.start_run(config).run_id
+        seed = int(run_reads.config_of(base).get("seed") or 0)
+        paired = server.registry().create(presets.contrast_config(other, seed), owner=browser.browser_id())
         paired.start()
         st.session_state[REQUEST] = [base, paired.run_id]
         st.switch_page(COMPARE_PAGE)

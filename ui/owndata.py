@@ -92,13 +92,13 @@ def train_on(dataset: str, path: Path, saved: str) -> None:
 
     from gan_core.config import TrainConfig
 
-    from . import controls, state
+    from . import browser, controls
 
     budget = {k: controls.form().get(k, 0) for k in ("max_steps", "max_seconds")}
     config = TrainConfig.for_dataset(dataset, data_root=str(path), **budget)
     controls.load_form(config.to_dict())
     try:
-        sess = state.start_run(config)
+        sess = browser.start_run(config)
     except ValueError as exc:   # this browser's cap on unfinished runs, a full disk
         st.error(t("err.generic", msg=code(exc)))
         return

@@ -1,5 +1,6 @@
 """Panels of the Train page: run buttons, the live panel (a fragment polling the snapshot), the on-disk view,
-downloads. Pages call these; all reads go through ``ui.state`` so live and on-disk runs look the same."""
+downloads. Pages call these; all reads go through ``ui.run_reads`` so live and on-disk runs look the same.
+(The teacher's panel is ``ui.classroom.teacher_panel``.)"""
 from __future__ import annotations
 
 import io
@@ -14,25 +15,29 @@ from gan_core.checks import public_text
 from gan_core.config import POINT_DATASETS
 from gan_core.data.builtin import CLASS_NAMES, TOY_SETS, load_dataset
 
-from . import charts, classroom, presets, run_names, state
+from . import browser, charts, presets, run_names, run_reads, server
 from .components.plotly_live import live_chart, zoom_of
 from .i18n import code, current_lang, t
 
-REFRESH_S = state.REFRESH_S  # live panels redraw this often (slower with many browsers: state.refresh_s)
 FIRST_S = 0.5  # while a run has no point yet: poll twice as often, so its first point shows at once
 PREVIEW_POINTS = 1000  # real points drawn on the plane before Start
 TRAIN_POINTS = 600  # per trace on the Train page's small chart (the browser redraws it every second)
 
 
 def flash(run_id: str | None = None) -> None:
-    """Show (once) the message a callback left, e.g. a live change applied or refused. Above a run that failed
-    no success shows ("Started run ..." over its error): the failure below is all that is true."""
+    """Show (once) the message a callback left in ``st.session_state["flash"]`` as ``(kind, text)``: a
+    confirmation ("success": a live change applied, a run started, a file opened) as a toast that fades; an
+    error ("error": a change refused, settings that cannot start) on the page, where a student can read it.
+    Above a run that failed no confirmation shows ("Started run ..." over its error): the failure below is all
+    that is true."""
     msg = st.session_state.pop("flash", None)
     if not msg:
         return
-    if msg[0] != "error" and run_id is not None and failed(state.status(run_id)["state"]):
-        return
-    (st.error if msg[0] == "error" else st.success)(msg[1])
+    kind, text = msg
+    if kind == "error":
+        st.error(text)
+    elif run_id is None or not failed(run_reads.status(run_id)["state"]):
+        st.toast(text, icon=":material/check_circle:")
 
 
 def failed(run_state: str) -> bool:
@@ -45,21 +50,12 @@ def run_buttons(sess, config, config_error: str | None) -> None:
     Drawn with the page, not in the live fragment (they would cost a dozen widgets per second): the fragment
     reruns the page whenever the run's phase (``_phase``) changes, so they always follow the run's state.
     """
-    mine, active = state.owns(sess), state.is_active(sess)
+    mine, active = browser.owns(sess), run_reads.is_active(sess)
     snap = sess.snapshot() if sess is not None else None
     cols = st.columns(4)
     if cols[0].button(t("train.start"), type="primary", help=t("train.start_help"), width="stretch",
                       key="btn_start"):
-        if config is None:
-            st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
-        else:
-            try:   # a model too large for this machine, this browser's cap on unfinished runs, a full disk
-                new = state.start_run(config)
-            except ValueError as exc:   # nothing started, no run folder
-                st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
-            else:
-                st.session_state["flash"] = ("success", t("train.started", run=run_names.name_of(new.run_id)))
-                state.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
+        _start(config, config_error)
         st.rerun()
     can = mine and active
     if cols[1].button(t("train.pause"), disabled=not (can and snap.state != "paused"), width="stretch",
@@ -71,10 +67,11 @@ def run_buttons(sess, config, config_error: str | None) -> None:
         sess.resume()
         st.rerun()
     if cols[3].button(t("train.stop"), disabled=not can, width="stretch", key="btn_stop"):
-        sess.stop(wait=True, timeout=1.0)  # it ends within a step or two: the page shows "stopped" at once
-        st.rerun()
+        ask("stop", sess.run_id)
+    if can:   # it ends within a step or two: the page shows "stopped" at once
+        confirm("stop", sess.run_id, lambda: sess.stop(wait=True, timeout=1.0))
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-    state.keep_choice("step_part", ["both", "d", "g"], "both")  # translated labels
+    browser.keep_choice("step_part", ["both", "d", "g"], "both")  # translated labels
     part = c1.segmented_control(t("train.step_part"), ["both", "d", "g"], key="step_part",
                                 format_func=lambda p, lang=current_lang(): t(f"part.{p}", lang))
     n = c2.number_input(t("train.step_n"), 1, 10_000, 1, key="step_n")
@@ -86,12 +83,56 @@ def run_buttons(sess, config, config_error: str | None) -> None:
         else:
             try:
                 if target is None:
-                    target = state.registry().create(config, owner=state.browser_id())
-                    state.select_run(target.run_id)
+                    target = server.registry().create(config, owner=browser.browser_id())
+                    browser.select_run(target.run_id)
                 target.step(int(n), part or "both")
             except ValueError as exc:
                 st.session_state["flash"] = ("error", t("err.generic", msg=exc))
         st.rerun()
+
+
+def ask(what: str, run_id: str) -> None:
+    """Open the confirm step ``what`` ("stop", "take_over") for ``run_id``: ``confirm`` draws it until it is
+    answered or closed."""
+    st.session_state["confirm"] = (what, run_id)
+
+
+def _dismissed() -> None:
+    st.session_state.pop("confirm", None)
+
+
+def confirm(what: str, run_id: str, action) -> None:
+    """The confirm step (``st.dialog``) before what a student cannot undo: Stop ends a run for good, taking over
+    leaves its owner only watching. Drawn while ``ask(what, run_id)`` is pending: its button runs ``action()``;
+    Cancel or closing the dialog runs nothing."""
+    if st.session_state.get("confirm") != (what, run_id):
+        return
+
+    def body() -> None:
+        st.markdown(t(f"confirm.{what}", run=code(run_names.name_of(run_id))))
+        yes, no = st.columns(2)
+        if yes.button(t(f"confirm.{what}_yes"), type="primary", key=f"btn_confirm_{what}", width="stretch"):
+            _dismissed()
+            action()
+            st.rerun()
+        if no.button(t("confirm.cancel"), key=f"btn_cancel_{what}", width="stretch"):
+            _dismissed()
+            st.rerun()
+
+    st.dialog(t(f"confirm.{what}_title"), on_dismiss=_dismissed)(body)()
+
+
+def _start(config, config_error: str | None) -> None:
+    if config is None:
+        st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
+        return
+    try:   # a model too large for this machine, this browser's cap on unfinished runs, a full disk
+        new = browser.start_run(config)
+    except ValueError as exc:   # nothing started, no run folder
+        st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
+        return
+    st.session_state["flash"] = ("success", t("train.started", run=run_names.name_of(new.run_id)))
+    run_reads.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point
 
 
 GENERIC_HINT = "Check the settings named in the message"   # gan_core's hint for any failure but out-of-memory
@@ -124,23 +165,23 @@ def _phase(run_id: str | None, sess) -> tuple:
     if sess is None:
         return (run_id, None)
     snap = sess.snapshot()
-    active = snap.state in state.ACTIVE
+    active = snap.state in run_reads.ACTIVE
     return (run_id, active, active and snap.state == "paused", active and not snap.metrics)
 
 
 def live(run_id: str | None, config, config_error: str | None) -> None:
-    """Buttons and the live panel of the current run: redrawn every ``REFRESH_S`` while the run is active.
+    """Buttons and the live panel of the current run: redrawn every ``browser.refresh_s()`` while the run is active.
 
     When the run's phase changes (it starts, pauses, reports its first point, ends), the whole page reruns
     once, so the knobs lock or unlock, the buttons follow and the polling rate changes.
     """
-    sess = state.live_session(run_id)
+    sess = run_reads.live_session(run_id)
     run_buttons(sess, config, config_error)
-    on_disk_active = sess is None and run_id is not None and state.status(run_id)["state"] in state.ACTIVE
+    on_disk_active = sess is None and run_id is not None and run_reads.status(run_id)["state"] in run_reads.ACTIVE
     phase = _phase(run_id, sess)
     every = None
-    if state.is_active(sess) or on_disk_active:  # also a command-line run training now
-        every = FIRST_S if phase[-1] is True else state.refresh_s()
+    if run_reads.is_active(sess) or on_disk_active:  # also a command-line run training now
+        every = FIRST_S if phase[-1] is True else browser.refresh_s()
     st.session_state["drawn_phase"] = phase
     st.fragment(run_every=every)(_live_body)(run_id)
 
@@ -149,7 +190,7 @@ def _live_body(run_id: str | None) -> None:
     # A fixed layout whatever the run's state (a head slot, then the two columns, each with a fixed slot
     # before its chart): the browser keeps each chart's frame, with its loaded Plotly and the student's zoom,
     # from the empty charts before Start through the whole run.
-    sess = state.live_session(run_id)
+    sess = run_reads.live_session(run_id)
     if sess is None and run_id is not None:
         disk(run_id)
         return
@@ -174,9 +215,9 @@ def _live_body(run_id: str | None) -> None:
         return
     phase = _phase(run_id, sess)
     changed = st.session_state.get("drawn_phase") != phase
-    sess.touch(state.browser_id())  # its owner watches: the registry does not pause it as idle
+    sess.touch(browser.browser_id())  # its owner watches: the registry does not pause it as idle
     snap = sess.snapshot()
-    data = state.series(run_id, max_points=TRAIN_POINTS, zoom=zoom_of("train-curves", run_id))
+    data = run_reads.series(run_id, max_points=TRAIN_POINTS, zoom=zoom_of("train-curves", run_id))
     score = charts.is_score(snap.config.get("loss", ""))
     with head:
         _metrics(snap, data, sess)
@@ -241,7 +282,7 @@ def _metrics(snap, data: dict | None = None, sess=None) -> None:
     if snap.state == "queued":
         st.info(t("train.queued", n=snap.queue_position))
     if failed(snap.state) and not snap.step:   # it never trained: only the failure
-        status_box(state.status(snap.run_id))
+        status_box(run_reads.status(snap.run_id))
         return
     m = snap.metrics
     points = snap.config.get("dataset") in POINT_DATASETS
@@ -267,7 +308,7 @@ def _metrics(snap, data: dict | None = None, sess=None) -> None:
         step = jump_target(sess.view_steps(), fired[-1])
         st.button(t("alarm.jump", step=step), key="btn_jump_alarm", icon=":material/history:",
                   help=t("alarm.jump_help"), on_click=_jump, args=(sess.run_id, fired[-1]))
-    status_box(state.status(snap.run_id))
+    status_box(run_reads.status(snap.run_id))
 
 
 QUALITY = (("modes_covered", "quality.modes"), ("hq_fraction", "quality.hq"), ("js", "quality.js"),
@@ -304,7 +345,7 @@ def jump_target(steps: list[int], step: int) -> int:
 
 
 def _jump(run_id: str, step: int) -> None:
-    sess = state.live_session(run_id)
+    sess = run_reads.live_session(run_id)
     steps = sess.view_steps() if sess is not None else []
     if steps:
         st.session_state["follow_latest"] = False
@@ -355,38 +396,38 @@ def _num(v) -> str:
 
 def disk(run_id: str) -> None:
     """A run only on disk: its curves and latest samples, read-only; a resume button when it has a checkpoint."""
-    info = state.status(run_id)
+    info = run_reads.status(run_id)
     st.info(t("train.disk_run") + f" ({t('state.' + info['state'])}, {t('train.at_step', n=info['step'])})")
     status_box(info)
-    collapses = [e["detail"] for e in state.events(run_id) if e["kind"] == "collapse" and e.get("detail")]
+    collapses = [e["detail"] for e in run_reads.events(run_id) if e["kind"] == "collapse" and e.get("detail")]
     if collapses:   # the run's last collapse alarm, as it was shown live
-        st.warning(alarm_text(collapses[-1], state.config_of(run_id).get("dataset", "")), icon=":material/warning:")
-    if info["state"] not in state.ACTIVE and state.has_checkpoint(run_id):
+        st.warning(alarm_text(collapses[-1], run_reads.config_of(run_id).get("dataset", "")), icon=":material/warning:")
+    if info["state"] not in run_reads.ACTIVE and run_reads.has_checkpoint(run_id):
         if st.button(t("train.resume_disk"), key="btn_resume_disk"):
             try:
-                state.resume_run(run_id)
+                browser.resume_run(run_id)
             except ValueError as exc:
                 st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
             st.rerun()
-    elif not state.has_checkpoint(run_id):
+    elif not run_reads.has_checkpoint(run_id):
         st.caption(t("train.no_checkpoint"))
     lang = current_lang()
     left, right = st.columns(2)
     with left:
-        data = state.series(run_id, zoom=zoom_of("train-curves", run_id))
+        data = run_reads.series(run_id, zoom=zoom_of("train-curves", run_id))
         if len(data.get("step", ())):
-            live_chart(charts.curves_figure(data, ("loss", "dout"), events=state.events(run_id), lang=lang,
+            live_chart(charts.curves_figure(data, ("loss", "dout"), events=run_reads.events(run_id), lang=lang,
                                             height=520, revision=run_id), key="train-curves", follow_y=True)
         else:   # e.g. a run opened from a checkpoint: its curves begin when it trains again
             st.caption(t("train.no_curves"))
     with right:
-        png = state.latest_samples_png(run_id)
-        cfg = state.config_of(run_id)
+        png = run_reads.latest_samples_png(run_id)
+        cfg = run_reads.config_of(run_id)
         if png is not None and cfg.get("dataset") not in POINT_DATASETS:
             st.image(png, width="stretch")
         else:
             try:
-                _draw_view(state.disk_view(run_id), lang, "train-plane", run_id, st.container(),
+                _draw_view(run_reads.disk_view(run_id), lang, "train-plane", run_id, st.container(),
                            points=cfg.get("dataset") in POINT_DATASETS)
             except (ValueError, OSError) as exc:
                 st.error(t("err.generic", msg=code(exc)))
@@ -394,24 +435,24 @@ def disk(run_id: str) -> None:
 
 def downloads(run_id: str) -> None:
     """Metrics CSV, config JSON, samples (PNG grid or generated points CSV) and the checkpoint."""
-    sess = state.live_session(run_id)
+    sess = run_reads.live_session(run_id)
     cols = st.columns(4)
     cols[0].download_button(t("dl.metrics"), lambda: _metrics_csv(run_id), f"{run_id}-metrics.csv", "text/csv",
                             key="dl_metrics", width="stretch")
-    cols[1].download_button(t("dl.config"), json.dumps(state.config_of(run_id), indent=2), f"{run_id}-config.json",
+    cols[1].download_button(t("dl.config"), json.dumps(run_reads.config_of(run_id), indent=2), f"{run_id}-config.json",
                             "application/json", key="dl_config", width="stretch")
     view = sess.snapshot().view if sess is not None else None
     if view is not None and view.kind == "points":
         cols[2].download_button(t("dl.points"), _points_csv(view.fake), f"{run_id}-fake-points.csv", "text/csv",
                                 key="dl_points", width="stretch")
     else:
-        png = view.png if view is not None else state.latest_samples_png(run_id)
+        png = view.png if view is not None else run_reads.latest_samples_png(run_id)
         cols[2].download_button(t("dl.samples"), png or b"", f"{run_id}-samples.png", "image/png",
                                 key="dl_samples", disabled=png is None, width="stretch")
     if sess is not None and sess.config.dataset in POINT_DATASETS:   # drawn at click time: the history grows
         st.download_button(t("dl.gif"), lambda: _plane_gif(run_id), f"{run_id}-plane.gif", "image/gif",
                            key="dl_gif", help=t("dl.gif_help"), icon=":material/gif:")
-    can_ckpt = (sess is not None and sess.trainer is not None) or state.has_checkpoint(run_id)
+    can_ckpt = (sess is not None and sess.trainer is not None) or run_reads.has_checkpoint(run_id)
     cols[3].download_button(t("dl.checkpoint"), lambda: _checkpoint(run_id), f"{run_id}.pt",
                             "application/octet-stream", key="dl_ckpt", disabled=not can_ckpt, width="stretch")
 
@@ -421,14 +462,14 @@ def _plane_gif(run_id: str) -> bytes:
 
     from .plane_gif import plane_gif
 
-    sess = state.live_session(run_id)
+    sess = run_reads.live_session(run_id)
     views = [sess.view_at(i) for i in range(len(sess.view_steps()))] if sess is not None else []
     views = views or [v for v in [sess.snapshot().view if sess is not None else None] if v is not None]
     return plane_gif(views or [View(kind="points", step=0)], lang=current_lang())   # before the first: empty axes
 
 
 def _metrics_csv(run_id: str) -> str:
-    return pd.DataFrame(state.series(run_id, max_points=10**9)).to_csv(index=False)
+    return pd.DataFrame(run_reads.series(run_id, max_points=10**9)).to_csv(index=False)
 
 
 def _points_csv(points: np.ndarray) -> str:
@@ -438,30 +479,7 @@ def _points_csv(points: np.ndarray) -> str:
 
 
 def _checkpoint(run_id: str) -> bytes:
-    sess = state.live_session(run_id)
-    if sess is not None and sess.trainer is not None and state.is_active(sess):
+    sess = run_reads.live_session(run_id)
+    if sess is not None and sess.trainer is not None and run_reads.is_active(sess):
         return sess.checkpoint().read_bytes()
-    return (state.run_dir(run_id) / "checkpoints" / "latest.pt").read_bytes()
-
-
-def teacher(run_id: str | None) -> None:
-    """The teacher's panel (teacher mode only): broadcast the current run, build a lesson link."""
-    from .controls import CUSTOM, KNOBS
-
-    with st.expander(t("teacher.title"), expanded=True, icon=":material/school:"):
-        showing = classroom.broadcast_run()
-        if run_id and showing != run_id and st.button(t("teacher.broadcast"), key="btn_broadcast", width="stretch"):
-            classroom.broadcast(run_id)
-            st.rerun()
-        if showing and st.button(t("teacher.stop_broadcast"), key="btn_stop_broadcast", width="stretch"):
-            classroom.broadcast(None)
-            st.rerun()
-        if showing:
-            st.caption(t("teacher.broadcasting", run=showing))
-        hide = st.multiselect(t("teacher.hide"), list(KNOBS), key="teacher_hide", format_func=lambda k: t(f"knob.{k}"))
-        preset = st.session_state.get("preset", CUSTOM)
-        if preset == CUSTOM:
-            st.caption(t("teacher.need_preset"))
-        else:
-            st.caption(t("teacher.link"))
-            st.code(classroom.lesson_link(preset, hide, current_lang()), language=None, wrap_lines=True)
+    return (run_reads.run_dir(run_id) / "checkpoints" / "latest.pt").read_bytes()

@@ -15,7 +15,7 @@ import streamlit as st
 
 from gan_core.config import TrainConfig, list_presets, load_preset
 
-from . import presets, state
+from . import browser, presets, run_reads
 from .i18n import t
 
 NAME_FILE = "name.txt"
@@ -64,18 +64,18 @@ def clean(text: str) -> str:
 def given_name(run_id: str) -> str:
     """The name a student gave ``run_id``, or ""."""
     try:
-        return clean((state.run_dir(run_id) / NAME_FILE).read_text(encoding="utf-8"))
+        return clean((run_reads.run_dir(run_id) / NAME_FILE).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
         return ""
 
 
 def name_of(run_id: str) -> str:
-    return given_name(run_id) or auto_name(state.config_of(run_id))
+    return given_name(run_id) or auto_name(run_reads.config_of(run_id))
 
 
 def rename(run_id: str, text: str) -> str:
     """Give ``run_id`` the name ``text`` (cleaned); an empty one goes back to the automatic name. Returns it."""
-    path = state.run_dir(run_id) / NAME_FILE
+    path = run_reads.run_dir(run_id) / NAME_FILE
     name = clean(text)
     if name:
         path.write_text(name + "\n", encoding="utf-8")
@@ -104,10 +104,10 @@ def _on_name(run_id: str) -> None:
 
 def name_box(run_id: str) -> None:
     """The run's name, editable by whoever may control it (its owner; anyone for a run only on disk)."""
-    sess = state.live_session(run_id)
+    sess = run_reads.live_session(run_id)
     key = f"run_name.{run_id}"
     if key not in st.session_state:
         st.session_state[key] = given_name(run_id)
-    st.text_input(t("names.label"), key=key, placeholder=auto_name(state.config_of(run_id)), max_chars=MAX_LEN,
-                  on_change=_on_name, args=(run_id,), disabled=sess is not None and not state.owns(sess),
+    st.text_input(t("names.label"), key=key, placeholder=auto_name(run_reads.config_of(run_id)), max_chars=MAX_LEN,
+                  on_change=_on_name, args=(run_id,), disabled=sess is not None and not browser.owns(sess),
                   help=t("names.help", run=run_id))

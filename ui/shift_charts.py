@@ -7,24 +7,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .charts import _base_layout
+from .figures import base_layout, broken_line, panel_axes
 from .i18n import t
 
 SOURCE_ONLY, DANN = "#1f77b4", "#d62728"
 DOMAIN = {0: "#1f77b4", 1: "#ff7f0e"}     # source, target
 ARMS = {"real_only": "#757575", "augmented": "#2e7d32", "random_labels": "#ef6c00"}
-
-
-def panel_axes(lay: dict, row: int, k: int, gap: float) -> tuple[str, float]:
-    """Axes of panel ``row`` (1-based) of ``k`` panels stacked top-down, sharing the first one's step axis
-    (only the bottom panel labels it). Returns the axis suffix ("" for the first) and the panel's top."""
-    size = (1 - gap * (k - 1)) / k
-    sfx = row if row > 1 else ""
-    top = 1 - (row - 1) * (size + gap)
-    lay[f"yaxis{sfx}"] = dict(domain=[max(0.0, top - size), min(1.0, top)], anchor=f"x{sfx}")
-    lay[f"xaxis{sfx}"] = dict(anchor=f"y{sfx}", **({"matches": "x", "showticklabels": row == k}
-                                                 if row > 1 else {"showticklabels": k == 1}))
-    return f"{sfx}", top
 
 
 def stacked_figure(series: dict[str, np.ndarray], panels: Sequence[tuple[str, Sequence[tuple], float | None]],
@@ -44,7 +32,7 @@ def stacked_figure(series: dict[str, np.ndarray], panels: Sequence[tuple[str, Se
         for key, name, color, dash in traces:
             if key not in series:
                 continue
-            x, y = _broken(steps, np.asarray(series[key], dtype=np.float64))
+            x, y = broken_line(steps, np.asarray(series[key], dtype=np.float64))
             fig["data"].append(dict(type="scatter", x=x, y=y, name=t(name, lang), mode="lines",
                                     line=dict(color=color, dash=dash, width=1.8), legendgroup=name,
                                     showlegend=True, xaxis=f"x{sfx}", yaxis=f"y{sfx}"))
@@ -55,23 +43,11 @@ def stacked_figure(series: dict[str, np.ndarray], panels: Sequence[tuple[str, Se
                                line=dict(color="#9e9e9e", width=1, dash="dot")))
     lay[f"xaxis{k if k > 1 else ''}"]["title"] = dict(text=t("curves.step", lang))
     lay.update(annotations=notes, shapes=shapes)
-    fig = _base_layout(fig, height or 210 * k + 100, revision)
+    fig = base_layout(fig, height or 210 * k + 100, revision)
     # the legend below the plot: above it, a wrapped legend would cover the first panel's title
     fig["layout"].update(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0),
                          margin=dict(l=50, r=20, t=36, b=110))
     return fig
-
-
-def _broken(steps: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The finite points of ``y``, with a NaN (a break in the line) wherever the step gap is more than five
-    times the usual one."""
-    keep = np.isfinite(y)
-    x, y = steps[keep].astype(np.float64), y[keep]
-    if len(x) < 3:
-        return x, y
-    gaps = np.diff(x)
-    cut = np.flatnonzero(gaps > 5 * np.median(gaps)) + 1
-    return np.insert(x, cut, np.nan), np.insert(y, cut, np.nan)
 
 
 def shift_curves_figure(series: dict[str, np.ndarray], lang: str = "en", revision: str = "shift") -> dict:
@@ -97,7 +73,7 @@ def per_class_figure(source: np.ndarray, target: np.ndarray, class_names: Sequen
            "layout": {"barmode": "group", "yaxis": dict(range=[0, 1.02], tickformat=".0%",
                                                         title=dict(text=t("shift.accuracy", lang))),
                       "xaxis": dict(type="category", title=dict(text=t("shift.class", lang)))}}
-    fig = _base_layout(fig, height, revision)
+    fig = base_layout(fig, height, revision)
     fig["layout"]["hovermode"] = "x"
     return fig
 
@@ -114,7 +90,7 @@ def projection_figure(proj: np.ndarray, domain: np.ndarray, labels: np.ndarray, 
                                 name=t(key, lang), text=names[np.asarray(labels)[keep]],
                                 hovertemplate=t("shift.class", lang) + " %{text}<extra>" + t(key, lang) + "</extra>",
                                 marker=dict(color=DOMAIN[d], size=5, opacity=0.6)))
-    fig = _base_layout(fig, height, revision)
+    fig = base_layout(fig, height, revision)
     fig["layout"]["hovermode"] = "closest"
     return fig
 
@@ -148,6 +124,6 @@ def augment_results_figure(per_seed: Sequence[dict], *, lang: str = "en", height
                                 hovertemplate="%{text}: %{y:.1%}<extra></extra>"))
     # from 0: a bar's length is its accuracy (an axis from 25% made a 3-point gap look like a doubling)
     fig["layout"]["yaxis"]["range"] = [0.0, 1.0]
-    fig = _base_layout(fig, height, revision)
+    fig = base_layout(fig, height, revision)
     fig["layout"]["hovermode"] = "closest"
     return fig

@@ -10,7 +10,7 @@ from gan_core.lessons.explain import explain_step
 from gan_core.runtime import store
 from gan_core.trainer import Trainer
 
-from . import controls, state
+from . import browser, controls, run_reads
 from .i18n import t
 
 KEY = "slowmo"
@@ -18,10 +18,10 @@ KEY = "slowmo"
 
 def source() -> tuple[str, TrainConfig | None, str]:
     """``(source_key, config, description)`` of where slow motion starts; config None for image data."""
-    run = state.current_run()
-    cfg = state.config_of(run) if run else {}
+    run = browser.current_run()
+    cfg = run_reads.config_of(run) if run else {}
     if cfg.get("dataset") in POINT_DATASETS:
-        return f"run:{run}", state.run_config(run), t("step.from_run", run=run)
+        return f"run:{run}", run_reads.run_config(run), t("step.from_run", run=run)
     form_cfg, _ = controls.form_config()
     if form_cfg is not None and form_cfg.is_points:
         return f"form:{form_cfg.to_json()}", form_cfg, t("step.from_form", dataset=form_cfg.dataset)
@@ -32,12 +32,12 @@ def _build(key: str, config: TrainConfig) -> Trainer:
     trainer = Trainer(config.replace(device="cpu"))
     if key.startswith("run:"):
         run = key[4:]
-        sess = state.live_session(run)
+        sess = run_reads.live_session(run)
         ckpt = None
-        if sess is not None and sess.trainer is not None and state.is_active(sess):
+        if sess is not None and sess.trainer is not None and run_reads.is_active(sess):
             ckpt = sess.checkpoint()
-        elif state.has_checkpoint(run):
-            ckpt = state.run_dir(run) / "checkpoints" / "latest.pt"
+        elif run_reads.has_checkpoint(run):
+            ckpt = run_reads.run_dir(run) / "checkpoints" / "latest.pt"
         if ckpt is not None:
             trainer.load_state_dict(store.load_checkpoint(ckpt))
     return trainer

@@ -178,23 +178,29 @@ class RemoteSession:
 
     # ---- reads ----
     def refresh(self, block: bool = False) -> Snapshot:
-        """Ask the actor again when the last answer is older than ``POLL_S`` (``block``: wait for it)."""
-        import ray
-
+        """Ask the actor again when the last answer is older than ``POLL_S``; ``block``: wait for a fresh answer
+        (one asked now, not one already on its way)."""
         with self._lock:
+            if block and self._pending is not None:
+                self._collect(30)                       # an older question first: its answer may be stale
             ended = self._last is not None and self._last["snapshot"]["state"] in ENDED   # it changes no more
             if self._pending is None and (block or time.time() - self._asked >= POLL_S) and not (
                     self._lost or ended):
                 self._pending, self._asked = self._actor.poll.remote(), time.time()
             if self._pending is not None:
-                ready, _ = ray.wait([self._pending], timeout=30 if block else 0)
-                if ready:
-                    try:
-                        self._last = ray.get(self._pending)
-                    except ray.exceptions.RayActorError:
-                        self._lost = LOST
-                    self._pending = None
+                self._collect(30 if block else 0)
         return self.snapshot()
+
+    def _collect(self, timeout: float) -> None:
+        import ray
+
+        ready, _ = ray.wait([self._pending], timeout=timeout)
+        if ready:
+            try:
+                self._last = ray.get(self._pending)
+            except ray.exceptions.RayActorError:
+                self._lost = LOST
+            self._pending = None
 
     def snapshot(self) -> Snapshot:
         if self._lost:

@@ -53,6 +53,11 @@ def click(at: AppTest, key: str) -> AppTest:
     return at
 
 
+def stop(at: AppTest) -> AppTest:
+    """Press the Train page's Stop and confirm it in its dialog."""
+    return click(click(at, "btn_stop"), "btn_confirm_stop")
+
+
 def disk_run(runs_dir, cfg, evaluate: bool = False) -> str:
     """Train ``cfg`` to its end in the runs folder (not in the page's registry): a run on disk. Without
     ``evaluate``, no quality evaluation (images would train a feature classifier first)."""

@@ -7,6 +7,6 @@ from apptest_helpers import click, open_app, poll, set_knob, tiny  # noqa: F401
 def _fresh_runs(runs_dir):
     """Every test gets an empty runs folder (so its own registry); runs still training are stopped after it."""
     yield runs_dir
-    from ui import state
+    from ui import server
 
-    state._registry(str(runs_dir)).stop_all()
+    server.registry_at(str(runs_dir)).stop_all()

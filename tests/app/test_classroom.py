@@ -1,9 +1,9 @@
 """Lesson links and teacher mode in AppTest: a link presets the form and hides knobs; a bad link names what is
 wrong; only the token's browser is the teacher; a broadcast run reaches a student's sidebar, read-only."""
-from apptest_helpers import click, disk_run, open_app, poll, tiny
+from apptest_helpers import click, disk_run, open_app, poll, stop, tiny
 
 from gan_core import TrainConfig
-from ui import classroom, state
+from ui import classroom, server
 
 TRAIN = "pages/train.py"
 
@@ -39,7 +39,7 @@ def test_only_the_token_makes_a_teacher_and_a_broadcast_reaches_students(monkeyp
     teacher = tiny(open_app(TRAIN, teacher="s3cret-token"), max_steps=10**6)
     assert teacher.session_state["teacher"] and "teacher" not in teacher.query_params   # not left in the link
     click(teacher, "btn_start")
-    sess = state.registry().get(teacher.session_state["run"])
+    sess = server.registry().get(teacher.session_state["run"])
     assert poll(teacher, lambda: sess.snapshot().state == "running")
     teacher.run()
     click(teacher, "btn_broadcast")
@@ -51,5 +51,5 @@ def test_only_the_token_makes_a_teacher_and_a_broadcast_reaches_students(monkeyp
     assert watcher.session_state["run"] == sess.run_id
     watcher.run()
     assert watcher.button(key="btn_stop").disabled, "a broadcast run is read-only for students"
-    classroom._board()["run"] = None
-    click(teacher, "btn_stop")
+    server.broadcast_board()["run"] = None
+    stop(teacher)

@@ -2,7 +2,7 @@
 from apptest_helpers import disk_run, open_app, poll
 
 from gan_core import TrainConfig, load_preset
-from ui import state
+from ui import server
 
 PAGE = "pages/discriminator.py"
 
@@ -53,7 +53,7 @@ def test_wide_features_use_pca(runs_dir):
 
 
 def test_live_run_history_slider_and_the_run_is_untouched(runs_dir):
-    sess = state.registry().create(quadratic(max_steps=0, snapshot_every=25))
+    sess = server.registry().create(quadratic(max_steps=0, snapshot_every=25))
     sess.start()
     at = open_app(PAGE, run=sess.run_id)
     assert poll(at, lambda: any(s.key == "disc_hist" and len(s.options) >= 3 for s in at.select_slider))

@@ -2,7 +2,7 @@
 from apptest_helpers import open_app, poll
 from test_discriminator_page import digits, disk_run, quadratic
 
-from ui import state
+from ui import server
 
 PAGE = "pages/latent_space.py"
 
@@ -48,7 +48,7 @@ def test_two_d_run_with_two_d_latent_draws_the_mesh(runs_dir):
 
 
 def test_live_run_keeps_its_copy_until_newest_model(runs_dir):
-    sess = state.registry().create(quadratic(max_steps=0))
+    sess = server.registry().create(quadratic(max_steps=0))
     sess.start()
     assert poll(open_app(), lambda: sess.snapshot().step > 0)
     at = open_app(PAGE, run=sess.run_id)

@@ -9,7 +9,7 @@ from apptest_helpers import click, disk_run, open_app, poll, set_knob
 
 from gan_core import TrainConfig
 from gan_core.config import list_presets
-from ui import presets, state
+from ui import presets, run_reads, server
 
 TRAIN = "pages/train.py"
 CLASSIC = list_presets()["mnist-mlp-classic"]["config"]
@@ -34,7 +34,7 @@ def test_missing_mnist_is_said_before_start_with_what_is_here_and_the_mlp_kept(n
     warning = _words(at.warning)
     assert "mnist is not on this computer" in warning and "MLP 256-512-1024" in warning
     assert str(no_mnist) not in warning and "/" not in warning.replace("256-512-1024", "")   # no server path
-    assert not state.registry().sessions()                       # said before Start, not after a failed run
+    assert not server.registry().sessions()                       # said before Start, not after a failed run
     offered = {b.key for b in at.button if (b.key or "").startswith("btn_use_")}
     assert offered == {f"btn_use_{d}" for d in ("fashion_mnist", "digits") if presets.on_this_computer(d)}
     assert "btn_use_digits" in offered                          # scikit-learn's digits are always here
@@ -85,7 +85,7 @@ def test_a_run_that_found_no_data_says_so_in_one_translated_sentence(no_mnist, m
     at = open_app(TRAIN)
     set_knob(at, "dataset", "mnist")
     click(at, "btn_start")
-    sess = state.registry().get(at.session_state["run"])
+    sess = server.registry().get(at.session_state["run"])
     assert poll(at, lambda: sess.snapshot().state == "failed")
     at.run()
     errors = _words(at.error)
@@ -117,12 +117,12 @@ def test_run_the_contrast_starts_the_paired_preset_with_the_same_seed_and_opens_
     at.selectbox(key="preset").set_value("tiny-minimax").run()
     set_knob(at, "seed", 7)
     click(at, "btn_start")
-    first = state.registry().get(at.session_state["run"])
+    first = server.registry().get(at.session_state["run"])
     assert first.wait(60) and first.config.seed == 7
     at.run()
     assert at.button(key="btn_contrast").label == "Run the contrast: tiny-ns"
     click(at, "btn_contrast")
-    sessions = state.registry().sessions()
+    sessions = server.registry().sessions()
     assert len(sessions) == 2                                          # the current run is one side
     paired = next(s for s in sessions if s.run_id != first.run_id)
     assert paired.config.loss == "nonsaturating" and paired.config.seed == 7
@@ -137,7 +137,7 @@ def test_run_the_contrast_without_a_run_starts_both_and_speaks_chinese(tmp_path,
     at.selectbox(key="preset").set_value("tiny-ns").run()
     assert at.button(key="btn_contrast").label == "运行对照实验：tiny-minimax"
     click(at, "btn_contrast")
-    sessions = state.registry().sessions()
+    sessions = server.registry().sessions()
     assert sorted(s.config.loss for s in sessions) == ["minimax", "nonsaturating"]
     assert len({s.config.seed for s in sessions}) == 1
     assert at.title[0].value == "比较训练"
@@ -161,7 +161,7 @@ def test_a_lesson_link_opens_a_fresh_form_and_another_preset_clears_its_hiding(r
     assert "k.lr_g" in keys and "k.loss" in keys                               # the lesson's hiding is over
     assert "preset" not in at.query_params and "hide" not in at.query_params
     assert not any("fixes 2 settings" in c.value for c in at.caption)
-    assert old in {r["run_id"] for r in state.run_list()}
+    assert old in {r["run_id"] for r in run_reads.run_list()}
 
 
 class _Alarmist:
@@ -194,7 +194,7 @@ class _Alarmist:
 def test_the_collapse_alarm_is_bookmarked_on_the_curves_and_the_plane_jumps_there():
     cfg = TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=300, batch_size=16, max_steps=200,
                                   eval_every=20, snapshot_every=10, device="cpu", threads=1)
-    sess = state.registry().create(cfg, evaluator_factory=_Alarmist)
+    sess = server.registry().create(cfg, evaluator_factory=_Alarmist)
     sess.start()
     assert sess.wait(60) and len(sess.view_steps()) > 5
     assert sess.snapshot().alarm is None and [e for e in sess.events() if e["kind"] == "collapse"]  # it recovered

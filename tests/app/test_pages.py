@@ -3,14 +3,14 @@ import numpy as np
 import pytest
 from apptest_helpers import click, open_app, poll, ring8_run, tiny
 
-from ui import owndata, state
+from ui import owndata, server
 
 
 def test_live_curves_with_comparison_smoothing_and_log(runs_dir):
     first = ring8_run(runs_dir)
     at = tiny(open_app())
     click(at, "btn_start")
-    sess = state.registry().get(at.session_state["run"])
+    sess = server.registry().get(at.session_state["run"])
     assert poll(at, lambda: len(sess.series()["step"]) > 2)
     at.switch_page("pages/live_curves.py").run()
     assert not at.exception
@@ -24,7 +24,7 @@ def test_live_curves_with_comparison_smoothing_and_log(runs_dir):
 def test_own_data_needs_enough_points():
     at = open_app("pages/own_data.py")
     click(at, "btn_train_drawn")
-    assert at.error and not state.registry().sessions()
+    assert at.error and not server.registry().sessions()
 
 
 def test_parse_points_validates_uploads(tmp_path):

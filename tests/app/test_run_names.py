@@ -33,7 +33,7 @@ def test_names_in_the_picker_and_on_compare_and_a_name_a_student_gives(runs_dir)
     assert box.placeholder.startswith("ring8-collapse")
     box.set_value("high lr_g\tcollapse").run()
     assert not at.exception and (runs_dir / one / "name.txt").read_text().strip() == "high lr_g collapse"
-    assert "This run is now called high lr_g collapse." in " ".join(s.value for s in at.success)
+    assert "This run is now called high lr_g collapse." in " ".join(s.value for s in at.toast)
     labels = open_app(TRAIN, run=one).selectbox(key="run_picker").options
     assert any(" · high lr_g collapse · " in o for o in labels) and not any(one in o for o in labels)
     compare = open_app("pages/compare.py", run=one)

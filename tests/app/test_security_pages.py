@@ -18,7 +18,7 @@ from gan_core.config import TrainConfig
 from gan_core.paths import uploads_dir
 from gan_core.runtime import store
 from gan_core.trainer import Trainer
-from ui import classroom, state
+from ui import classroom, server
 
 TRAIN = "pages/train.py"
 PAGES = ("pages/train.py", "pages/live_curves.py", "pages/compare.py", "pages/discriminator.py",
@@ -76,7 +76,7 @@ def test_a_run_folder_whose_config_names_a_server_file_cannot_be_opened_or_resum
         at = open_app(TRAIN, run=run)
         click(at, "btn_resume_disk")
         assert any("outside the files this browser may read" in e.value for e in at.error), texts(at)
-        assert state.registry().sessions() == [] and len(store.list_runs(runs_dir)) == 1   # nothing trains
+        assert server.registry().sessions() == [] and len(store.list_runs(runs_dir)) == 1   # nothing trains
     assert (runs_dir / run / "checkpoints" / "latest.pt").read_bytes() == before
 
 
@@ -91,7 +91,7 @@ def test_a_typed_data_root_outside_its_own_uploads_is_refused(runs_dir, secret):
         assert any("outside the files this browser may read" in e.value for e in at.error), (typed, texts(at))
         assert str(runs_dir) not in texts(at).replace(typed, "")      # only the value typed, nothing more
         click(at, "btn_start")
-        assert not state.registry().sessions(), typed
+        assert not server.registry().sessions(), typed
 
 
 # ---- 17.12: echoed values never render as markdown ------------------------------------------------------------
@@ -147,7 +147,7 @@ def test_broken_run_files_give_a_message_on_every_page(runs_dir, damage):
 
 def test_a_non_ascii_teacher_guess_does_not_break_the_page(monkeypatch):
     monkeypatch.setenv(classroom.TOKEN_ENV, "s3cret-token")
-    classroom._server_guesses.clear()
+    server.token_guesses.clear()
     at = open_app(TRAIN, teacher="é")
     assert not at.exception and not at.session_state["teacher"]
 
@@ -160,13 +160,13 @@ def test_a_full_disk_refuses_start_and_leaves_no_run_folder(runs_dir, monkeypatc
     at = open_app(TRAIN)
     click(at, "btn_start")
     assert any("disk is full" in e.value for e in at.error), texts(at)
-    assert not any(runs_dir.iterdir()) and not state.registry().sessions()
+    assert not any(runs_dir.iterdir()) and not server.registry().sessions()
 
 
 # ---- 17.15: guesses throttled; uploads belong to their browser ----------------------------------------------
 def test_teacher_guesses_are_throttled_per_browser(monkeypatch):
     monkeypatch.setenv(classroom.TOKEN_ENV, "s3cret-token")
-    classroom._server_guesses.clear()
+    server.token_guesses.clear()
     mine, t0 = {}, 1000.0
     for i in range(classroom.FREE_GUESSES):
         assert classroom.check_token(f"guess-{i}", now=t0 + i, mine=mine) is False
@@ -178,19 +178,19 @@ def test_teacher_guesses_are_throttled_per_browser(monkeypatch):
     assert classroom.check_token("s3cret-token", now=now + 15, mine=mine) is True      # and then it is accepted
     assert classroom.check_token("again", now=now + 16, mine=mine) is False           # the count started over
     assert classroom.check_token("s3cret-token", now=now + 16, mine={}) is True        # another browser waits not
-    classroom._server_guesses.clear()
+    server.token_guesses.clear()
 
 
 def test_teacher_guesses_are_throttled_for_the_whole_server(monkeypatch):
     monkeypatch.setenv(classroom.TOKEN_ENV, "s3cret-token")
-    classroom._server_guesses.clear()
-    board = classroom._server_guesses()
+    server.token_guesses.clear()
+    board = server.token_guesses()
     board.update(fails=classroom.SERVER_FREE_GUESSES + 5, last=time.monotonic())   # many tabs guessed already
     first = open_app(TRAIN, teacher="one-more-guess")
     assert not first.session_state["teacher"]
     fresh = open_app(TRAIN, teacher="s3cret-token")    # a new tab does not reset the server's count
     assert "teacher" not in fresh.session_state and any("try again" in w.value for w in fresh.warning)
-    classroom._server_guesses.clear()
+    server.token_guesses.clear()
 
 
 def test_an_upload_belongs_to_the_browser_that_made_it(runs_dir):
@@ -198,7 +198,7 @@ def test_an_upload_belongs_to_the_browser_that_made_it(runs_dir):
     at.file_uploader(key="own_upload").set_value(
         ("pts.csv", ("x,y\n" + "\n".join(f"{i},{i % 5}" for i in range(40))).encode(), "text/csv")).run()
     click(at, "btn_train_csv")
-    sess = state.registry().sessions()[0]
+    sess = server.registry().sessions()[0]
     sess.stop()
     mine = sess.config.data_root
     assert mine.startswith(str(uploads_dir(runs_dir, sess.owner)))
@@ -229,7 +229,7 @@ def test_resuming_someone_elses_run_forks_it_and_leaves_the_original_alone(runs_
     at = open_app(TRAIN, run=run)
     click(at, "btn_resume_disk")
     fork = at.session_state["run"]
-    sess = state.registry().get(fork)
+    sess = server.registry().get(fork)
     assert fork != run and sess is not None and sess.owner == at.session_state["browser_id"]
     assert sess.wait(60) and sess.snapshot().state == "finished"
     assert files() == original

@@ -43,13 +43,13 @@ def test_disk_run_is_read_only_and_resumable(runs_dir):
     assert any("disk" in i.value for i in at.info)
     at.button(key="btn_resume_disk").click().run()
     assert not at.exception
-    from ui import state
+    from ui import server
 
     # a run this browser did not start (here: one from the command line) trains on as a copy of its own
     fork = at.session_state["run"]
-    sess = state.registry().get(fork)
+    sess = server.registry().get(fork)
     assert fork != run and sess is not None and sess.owner == at.session_state["browser_id"]
-    assert state.registry().get(run) is None
+    assert server.registry().get(run) is None
     sess.stop()
 
 

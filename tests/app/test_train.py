@@ -1,14 +1,14 @@
 """The Train page in AppTest: buttons call the session, live knobs change it, bad values show st.error."""
-from apptest_helpers import click, open_app, poll, set_knob, tiny
+from apptest_helpers import click, open_app, poll, set_knob, stop, tiny
 
 from gan_core.config import list_presets
-from ui import controls, state
+from ui import controls, run_names, run_reads, server
 
 TRAIN = "pages/train.py"
 
 
 def _session(at):
-    return state.registry().get(at.session_state["run"])
+    return server.registry().get(at.session_state["run"])
 
 
 def test_renders_without_runs():
@@ -22,6 +22,8 @@ def test_start_pause_step_stop():
     click(at, "btn_start")
     sess = _session(at)
     assert sess is not None and at.query_params["run"] == [sess.run_id] or at.query_params["run"] == sess.run_id
+    assert [s.value for s in at.toast] == [f"Started run {run_names.name_of(sess.run_id)}."], at.toast
+    assert not at.success, "a confirmation is a toast, not a box that stays above the charts"
     assert poll(at, lambda: sess.snapshot().state == "running" and sess.snapshot().step > 0)
     at.run()  # the buttons drawn now know that it runs
     click(at, "btn_pause")
@@ -30,7 +32,25 @@ def test_start_pause_step_stop():
     at.number_input(key="step_n").set_value(5).run()
     click(at, "btn_step")
     assert poll(at, lambda: sess.snapshot().step == before + 5 and sess.snapshot().state == "paused")
+    stop(at)
+    assert sess.wait(10) and sess.snapshot().state == "stopped"
+
+
+def test_stop_asks_first_and_cancel_keeps_the_run_training():
+    at = tiny(open_app(TRAIN))
+    click(at, "btn_start")
+    sess = _session(at)
+    assert poll(at, lambda: sess.snapshot().state == "running")
+    at.run()
     click(at, "btn_stop")
+    assert at.button(key="btn_confirm_stop"), "Stop opens its confirm step"
+    assert any("ends here for good" in m.value for m in at.markdown)
+    assert sess.snapshot().state == "running", "nothing stops before the confirm"
+    click(at, "btn_cancel_stop")
+    at.run()
+    assert not [b for b in at.button if b.key == "btn_confirm_stop"], "Cancel closes it for good"
+    assert sess.snapshot().state == "running"
+    stop(at)
     assert sess.wait(10) and sess.snapshot().state == "stopped"
 
 
@@ -42,7 +62,8 @@ def test_live_knob_updates_the_running_session_and_leaves_a_marker():
     at.run()  # the page reruns once the run is active: the form locks its non-live knobs
     assert next(w for w in at.selectbox if w.key == "k.model").disabled
     set_knob(at, "lr_g", 0.005)
-    assert at.success, "the change is confirmed (a one-shot message: check it before any rerun)"
+    assert [s.value for s in at.toast] == ["lr_g = 0.005 applied to the running model."], at.toast   # it fades
+    assert not at.success, "a confirmation is a toast, not a box that stays on the page"
     assert sess.config.lr_g == 0.005
     assert poll(at, lambda: any(e["kind"] == "update" and "lr_g" in e["detail"] for e in sess.events()))
 
@@ -53,7 +74,7 @@ def test_bad_value_shows_error_without_exception():
     assert any("g_hidden" in e.value for e in at.error)
     click(at, "btn_start")
     assert any("g_hidden" in e.value for e in at.error)
-    assert not state.registry().sessions()
+    assert not server.registry().sessions()
 
 
 def test_preset_fills_the_knobs_and_shows_its_description():
@@ -89,11 +110,11 @@ def test_a_zoomed_window_comes_at_full_resolution():
     sess = _session(at)
     assert poll(at, lambda: len(sess.series(max_points=10**6)["step"]) >= 200, timeout=60)
     sess.pause()
-    overview = state.series(sess.run_id, max_points=20)
+    overview = run_reads.series(sess.run_id, max_points=20)
     lo = float(overview["step"][5]) + 1
     hi = lo + 5  # between two rows of the overview (they are ~10 steps apart)
     assert ((overview["step"] >= lo) & (overview["step"] <= hi)).sum() <= 1
-    zoomed = state.series(sess.run_id, max_points=20, zoom=(lo, hi))
+    zoomed = run_reads.series(sess.run_id, max_points=20, zoom=(lo, hi))
     inside = (zoomed["step"] >= lo) & (zoomed["step"] <= hi)
     assert inside.sum() == hi - lo + 1, "every logged step of the window"
     assert np.isfinite(zoomed["loss_d"][inside]).all() and np.all(np.diff(zoomed["step"]) > 0)
@@ -119,7 +140,7 @@ def test_collapse_alarm_shows_evidence_and_advice_in_both_languages():
     assert "Mode collapse?" in warning and "from 8 (step 1,000) to 6 (step 3,000)" in warning
     assert "mode 3, mode 6" in warning and "WGAN-GP" in warning and "minibatch standard deviation" in warning
     assert any("modes covered 6/8" in c.value and "high quality 80%" in c.value for c in at.caption)
-    click(at, "btn_stop")
+    stop(at)
     # the same texts in Chinese (AppTest drops the sidebar's language switch on reruns: call the builders)
     from ui.panels import alarm_text, quality_text
     zh = alarm_text(alarm, "ring8", lang="zh")
@@ -160,11 +181,14 @@ def test_a_classmate_watches_but_cannot_stop_or_retune_and_takes_over_only_a_lef
     before = sess.last_seen
     other.run()                                               # watching does not keep the run alive
     assert sess.last_seen == before
-    assert state.registry().pause_idle(now=sess.last_seen + 10**6) == [sess.run_id]   # the owner left
+    assert server.registry().pause_idle(now=sess.last_seen + 10**6) == [sess.run_id]   # the owner left
     assert poll(other, lambda: sess.owner_left())
     click(other, "btn_take_over")
+    assert other.button(key="btn_stop").disabled, "taking over asks first"
+    assert any("whose owner has left" in m.value for m in other.markdown)
+    click(other, "btn_confirm_take_over")
     assert not other.button(key="btn_stop").disabled
-    click(other, "btn_stop")
+    stop(other)
     assert sess.wait(10) and sess.snapshot().state == "stopped"
 
 
@@ -174,4 +198,4 @@ def test_a_data_root_outside_the_data_folders_is_refused():
     set_knob(at, "data_root", "../../../etc")
     assert any("data_root='../../../etc'" in e.value and "outside" in e.value for e in at.error)
     click(at, "btn_start")
-    assert not state.registry().sessions(), "nothing started"
+    assert not server.registry().sessions(), "nothing started"

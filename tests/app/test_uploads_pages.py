@@ -12,7 +12,7 @@ from PIL import Image
 from gan_core.config import TrainConfig
 from gan_core.paths import uploads_dir
 from gan_core.runtime import store
-from ui import state
+from ui import server
 
 RING = dict(g_hidden=[16], d_hidden=[16], n_points=256, batch_size=32, max_steps=20, snapshot_every=10)
 
@@ -44,7 +44,7 @@ def test_open_a_config_fills_the_form_and_a_bad_one_changes_nothing():
     good = TrainConfig.for_dataset("grid25", lr_g=5e-4, seed=7)
     open_file(at, "lesson.json", good.to_json().encode())
     assert at.session_state["form"]["dataset"] == "grid25" and at.session_state["form"]["lr_g"] == 5e-4
-    assert at.session_state["k.seed"] == 7 and any("lesson.json" in s.value for s in at.success)
+    assert at.session_state["k.seed"] == 7 and any("lesson.json" in s.value for s in at.toast)   # a toast: it fades
 
 
 def test_open_a_checkpoint_makes_a_run_and_a_hostile_one_runs_nothing(runs_dir, tmp_path):
@@ -67,7 +67,7 @@ def test_open_a_checkpoint_makes_a_run_and_a_hostile_one_runs_nothing(runs_dir, 
     open_file(at, "ring.pt", raw)
     runs = [r["run_id"] for r in store.list_runs(runs_dir)]
     assert len(runs) == 2 and at.session_state["run"] in runs and at.session_state["run"] != source
-    assert any("ring.pt" in s.value for s in at.success)
+    assert any("ring.pt" in s.value for s in at.toast)
     assert at.button(key="btn_resume_disk")        # the imported run trains on from its checkpoint
     assert any("has no curves yet" in c.value for c in at.caption)   # not an empty chart
     assert store.read_status(store.safe_run_dir(at.session_state["run"], runs_dir))["step"] == 20
@@ -84,10 +84,10 @@ def test_upload_images_trains_on_them(runs_dir):
     at.file_uploader(key="own_images").set_value(("shapes.zip", buf.getvalue(), "application/zip")).run()
     at.button(key="btn_train_images").click().run()
     assert not at.exception, at.exception
-    sess = state.registry().sessions()[0]
+    sess = server.registry().sessions()[0]
     assert sess.config.dataset == "folder" and sess.config.data_root == str(uploads_dir(runs_dir, sess.owner) /
                                                                              uploads_left(runs_dir)[0])
-    assert any("24 images (28x28, gray, 2 classes: dark, light)" in s.value for s in at.success), at.success
+    assert any("24 images (28x28, gray, 2 classes: dark, light)" in s.value for s in at.toast), at.toast
 
 
 @pytest.mark.parametrize("files, message", [
@@ -100,7 +100,7 @@ def test_bad_image_uploads_say_why_and_start_nothing(runs_dir, files, message):
     at.file_uploader(key="own_images").set_value([(n, raw, "application/octet-stream") for n, raw in files]).run()
     click(at, "btn_train_images")
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
-    assert not state.registry().sessions() and uploads_left(runs_dir) == []
+    assert not server.registry().sessions() and uploads_left(runs_dir) == []
 
 
 def test_bad_csv_points_say_why_in_chinese():
@@ -110,4 +110,4 @@ def test_bad_csv_points_say_why_in_chinese():
     at.file_uploader(key="own_upload").set_value(("p.csv", b"x,y\n1,2,3\n", "text/csv")).run()
     assert not at.exception and any("该文件无法使用" in e.value for e in at.error)
     click(at, "btn_train_csv")
-    assert not state.registry().sessions()
+    assert not server.registry().sessions()

@@ -169,6 +169,17 @@ def text(pg) -> str:
     return pg.inner_text(MAIN)
 
 
+def stop_run(pg, label="Stop", confirm="Stop the run", shot_name=None):
+    """Press the Train page's Stop and confirm it in the dialog that opens (until then the run trains on)."""
+    pg.get_by_role("button", name=label, exact=True).click()
+    dialog = pg.get_by_role("dialog")
+    dialog.wait_for(timeout=15_000)
+    if shot_name:
+        shot(pg, shot_name)
+    dialog.get_by_role("button", name=confirm, exact=True).click()
+    dialog.wait_for(state="hidden", timeout=15_000)
+
+
 def no_exception(pg):
     assert pg.get_by_text("Page not found").count() == 0
     assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator(

@@ -5,7 +5,7 @@ import re
 import urllib.request
 
 import pytest
-from browser_helpers import MAIN, SHOTS, no_exception, open_page, settle, shot, warm
+from browser_helpers import MAIN, SHOTS, no_exception, open_page, settle, shot, stop_run, warm
 from waiting import wait_for
 
 from gan_core import TrainConfig, TrainingSession, load_preset
@@ -162,5 +162,5 @@ def test_both_pages_on_a_live_run(page, server, finished):
     assert run in page.url                                         # the live run is the current one
     shot(page, "latent-quadratic-live")
     nav(page, "Train")                                               # free the training slot
-    page.get_by_role("button", name="Stop", exact=True).click()
+    stop_run(page)
     assert wait_for(lambda: (server["runs"] / run / "checkpoints" / "latest.pt").exists(), timeout=30)
