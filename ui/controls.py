@@ -24,7 +24,8 @@ from gan_core.config import (
     list_presets,
     load_preset,
 )
-from gan_core.data.user import browser_data_root
+from gan_core.data.user import BROWSER_ALLOWED, browser_data_root
+from gan_core.paths import dataset_dirs
 from gan_core.runtime import uploads
 
 from . import browser, classroom, run_reads, server
@@ -110,22 +111,45 @@ def _form_value(name: str, value: Any, default: Any) -> Any:
     return value
 
 
+_NAMED = ("<data>", "<datasets>")   # how the form names dataset_dirs(): the data folder, the system data sets
+_ELSEWHERE = "<elsewhere>"           # a folder this browser may not name (another browser's uploads, ...)
+
+
 def _shown_root(value: Any) -> Any:
-    """``value`` relative to this browser's uploads folder when it lies inside it (the checks resolve it back)."""
+    """``value`` as the form shows it: relative to this browser's uploads folder, ``<data>/...`` or
+    ``<datasets>/...`` in a data set folder, else ``<elsewhere>/<its name>``: never a server folder
+    (``_real_root`` turns the names back)."""
     if not isinstance(value, str) or not value:
         return value
-    own = browser.data_roots()[0]
-    try:
-        return str(Path(value).relative_to(own))
-    except ValueError:
+    path = Path(value)
+    for base, name in ((browser.data_roots()[0], ""), *zip(dataset_dirs(), _NAMED, strict=True)):
+        try:
+            rel = path.relative_to(base)
+        except ValueError:
+            continue
+        return f"{name}/{rel}" if name else str(rel)
+    return f"{_ELSEWHERE}/{path.name}"
+
+
+def _real_root(value: Any) -> Any:
+    """A data_root the form shows (``_shown_root``) as the path it names; the check that it may be read follows."""
+    if not isinstance(value, str):
         return value
+    head, _, rest = value.partition("/")
+    if head == _ELSEWHERE:
+        raise ValueError(f"data_root={value!r} is another browser's file or a folder of the server; "
+                         f"{BROWSER_ALLOWED}")
+    for base, name in zip(dataset_dirs(), _NAMED, strict=True):
+        if head == name:
+            return str(base / rest)
+    return value
 
 
 def form_config() -> tuple[TrainConfig | None, str | None]:
     """The form as a validated ``TrainConfig``, or ``(None, message)`` naming the bad value."""
     values = dict(form())
     try:
-        values["data_root"] = browser_data_root(values.get("data_root") or "", browser.data_roots())
+        values["data_root"] = browser_data_root(_real_root(values.get("data_root") or ""), browser.data_roots())
         return TrainConfig.from_dict(values).validate(), None
     except ValueError as exc:
         return None, str(exc)

@@ -235,3 +235,33 @@ def test_resuming_someone_elses_run_forks_it_and_leaves_the_original_alone(runs_
     assert files() == original
     assert store.read_status(runs_dir / fork)["step"] >= 20
     assert any(e["kind"] == "fork" for e in store.read_events(runs_dir / fork))
+
+
+def test_the_form_never_shows_a_server_folder_in_data_root(runs_dir, monkeypatch, tmp_path):
+    """A run opened from its link filled "Data file or folder" with the server's own path (a data folder, another
+    browser's uploads); the form names them <data>/..., <datasets>/... or <elsewhere>/<name> now, and a Start
+    from that form trains on the same data."""
+    data = tmp_path / "data-folder"
+    monkeypatch.setenv("GAN_DATA_DIR", str(data))
+    (data / "pts").mkdir(parents=True)
+    (data / "pts" / "ring.csv").write_text("x,y\n" + "\n".join(f"{i % 7},{i % 5}" for i in range(60)))
+    run = disk_run(runs_dir, tiny_cfg().replace(dataset="points", data_root=str(data / "pts" / "ring.csv")))
+    at = open_app(TRAIN, run=run)
+    box = next(w for w in at.text_input if w.key == "k.data_root")
+    assert box.value == "<data>/pts/ring.csv"
+    assert str(data) not in texts(at) and str(runs_dir) not in texts(at)
+    at = open_app(TRAIN)
+    set_knob(at, "dataset", "points")
+    set_knob(at, "data_root", "<data>/pts/ring.csv")
+    click(at, "btn_start")
+    sess = server.registry().sessions()[0]
+    assert sess.config.data_root == str((data / "pts" / "ring.csv").resolve())
+    sess.stop()
+    # a classmate's upload: its name only, and a Start from it is refused by name
+    other = uploads_dir(runs_dir, "someone-else") / "0123456789"
+    other.mkdir(parents=True)
+    (other / "a.csv").write_text("x,y\n1,2\n3,4\n5,6\n")
+    theirs = disk_run(runs_dir, tiny_cfg().replace(dataset="points", data_root=str(other / "a.csv")))
+    at = open_app(TRAIN, run=theirs)
+    assert next(w for w in at.text_input if w.key == "k.data_root").value == "<elsewhere>/a.csv"
+    assert str(runs_dir) not in texts(at)
