@@ -6,6 +6,7 @@ import streamlit as st
 
 from gan_core.lessons import attack_views as av
 from ui import attack_panels as ap
+from ui.components.plotly_live import static_chart
 from ui.i18n import current_lang, t
 
 DATASETS = ("digits", "fashion_mnist", "mnist")
@@ -78,7 +79,7 @@ else:
     by_model = {ap.STANDARD: ap.curves(dataset, ap.STANDARD, standard)}
     if robust is not None:
         by_model[ap.ROBUST] = ap.curves(dataset, robust_id, robust)
-    st.plotly_chart(ap.eps_figure(by_model, lang), key="atk-eps")
+    static_chart(ap.eps_figure(by_model, lang), key="atk-eps")
     st.markdown(t("atk.notice_curve"))
 
 st.subheader(t("atk.sec_train"))

@@ -6,6 +6,7 @@ from gan_core.lessons import features as gi
 from ui import browser, charts, run_reads
 from ui import inspect_charts as ic
 from ui import inspect_source as src
+from ui.components.plotly_live import static_chart
 from ui.i18n import current_lang, t
 
 run = src.page_run("page.disc", "disc.intro")
@@ -34,7 +35,7 @@ def over_training() -> None:
     real, fake, pca = ic.feature_plane(view.feat_real, view.feat_fake)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.plotly_chart(ic.feature_figure(real, fake, pca=pca, lang=lang, revision=f"feat-{run}"),
+        static_chart(ic.feature_figure(real, fake, pca=pca, lang=lang, revision=f"feat-{run}"),
                         key="disc_features")
     steps, acc = src.probe_history(run, history)
     with right:
@@ -47,16 +48,16 @@ def over_training() -> None:
             st.caption(t("disc.wide", f=width))
         notice("disc.space_2d" if width <= 2 else "disc.space_pca")
         if len(steps) > 1:
-            st.plotly_chart(ic.probe_figure(steps, acc, current=view.step, lang=lang), key="disc_probe")
+            static_chart(ic.probe_figure(steps, acc, current=view.step, lang=lang), key="disc_probe")
     st.subheader(t("disc.output"))
     left, right = st.columns(2, gap="large")
     with left:
-        st.plotly_chart(ic.d_output_figure(view.d_out_real, view.d_out_fake, probability, lang=lang),
+        static_chart(ic.d_output_figure(view.d_out_real, view.d_out_fake, probability, lang=lang),
                         key="disc_hist_out")
         notice("disc.output_text" if probability else "disc.output_critic")
     with right:
         if view.kind == "points":
-            st.plotly_chart(charts.plane_figure(view.real, view.fake, grid_x=view.grid_x, grid_y=view.grid_y,
+            static_chart(charts.plane_figure(view.real, view.fake, grid_x=view.grid_x, grid_y=view.grid_y,
                                                 logits=view.logits, lang=lang, height=360, revision=f"surf-{run}"),
                             key="disc_surface")
             notice("disc.surface_text")

@@ -8,6 +8,7 @@ from gan_core.views import png_grid
 from ui import inspect_charts as ic
 from ui import inspect_source as src
 from ui import run_reads
+from ui.components.plotly_live import static_chart
 from ui.i18n import current_lang, t
 
 N, NCOL, DIMS = 32, 8, 6  # samples in the batch, grid width, latent sliders
@@ -60,7 +61,7 @@ left, right = st.columns([3, 1], gap="large")
 with left:
     fig = (ic.sample_grid_figure(png_grid(x, NCOL), N, NCOL, picks={"a": a, "b": b}, lang=lang) if images
            else ic.latent_points_figure(real, x.numpy(), picks={"a": a, "b": b}, lang=lang))
-    st.plotly_chart(fig, key="lat_grid", on_select=lambda: src.on_pick("lat_grid", "lat_"), selection_mode="points",
+    static_chart(fig, key="lat_grid", on_select=lambda: src.on_pick("lat_grid", "lat_"), selection_mode="points",
                     config={"displayModeBar": False})
 with right:
     st.button(t("lat.new_batch"), key="btn_lat_batch", on_click=_new_batch, width="stretch")

@@ -6,6 +6,7 @@ import streamlit as st
 from gan_core.runtime import uploads
 from ui import browser, charts, owndata, server
 from ui.components.canvas import point_canvas
+from ui.components.plotly_live import static_chart
 from ui.i18n import code, current_lang, t
 
 st.title(t("page.own_data"))
@@ -16,7 +17,7 @@ draw_tab, upload_tab, images_tab = st.tabs([t("own.draw"), t("own.upload"), t("o
 def train_points(points: np.ndarray, where: str) -> None:
     """The points' preview and their Train button (one per tab: each tab trains on its own points)."""
     if len(points):
-        st.plotly_chart(charts.points_figure(points, lang=current_lang()), key=f"own_preview_{where}")
+        static_chart(charts.points_figure(points, lang=current_lang()), key=f"own_preview_{where}")
     if st.button(t("own.train"), type="primary", key=f"btn_train_{where}"):
         if len(points) < owndata.MIN_POINTS:
             st.error(t("own.too_few", n=owndata.MIN_POINTS))

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ui import browser, charts, slowmo
+from ui.components.plotly_live import static_chart
 from ui.i18n import code, current_lang, t
 
 st.title(t("page.step"))
@@ -44,5 +45,5 @@ sm["i"] = b2.select_slider(t("step.stage"), list(range(len(stages))), key="slow_
 stage = stages[sm["i"]]
 st.subheader(t(f"stage.{stage.key}"))
 st.markdown(t(f"stage.{stage.key}.text", **stage.values))
-st.plotly_chart(charts.stage_figure(stage, lang=current_lang()), key="stage_chart")
+static_chart(charts.stage_figure(stage, lang=current_lang()), key="stage_chart")
 st.caption(t("step.iteration", n=stage.values["step"]))

@@ -158,3 +158,28 @@ def test_the_probes_chance_label_sits_beside_the_plot_not_on_the_curve():
     note = next(a for a in fig.layout.annotations if a.text == "随机水平")
     assert note.xref == "paper" and note.x >= 1 and note.xanchor == "left" and note.y == 0.5
     assert fig.layout.margin.r >= 70                                          # room for the label
+
+
+def test_dark_theme_swaps_what_only_reads_on_white():
+    """On a dark page D's undecided white becomes the dark background and the dark purple arrows light purple;
+    the text and grid turn light on a transparent background. A light page gets the figure unchanged."""
+    from ui import figures
+
+    grid = np.linspace(-2, 2, 5)
+    fig = charts.plane_figure(np.zeros((4, 2)), np.ones((4, 2)), grid_x=grid, grid_y=grid, logits=np.zeros((5, 5)),
+                              grad=np.ones((4, 2)))
+    assert figures.themed(fig, dark=False) is fig
+    dark = figures.themed(fig, dark=True)
+    heat = next(tr for tr in dark["data"] if tr["type"] == "heatmap")
+    assert heat["colorscale"][1] == [0.5, figures.DARK_MID] and fig["data"][0]["colorscale"][1] == [0.5, "#ffffff"]
+    arrows = next(tr for tr in dark["data"] if tr.get("mode") == "lines+markers")
+    assert arrows["line"]["color"] == arrows["marker"]["color"] == "#ce93d8"
+    lay = dark["layout"]
+    assert lay["paper_bgcolor"] == lay["plot_bgcolor"] == "rgba(0,0,0,0)" and lay["font"]["color"] == figures.DARK_FONT
+    assert lay["xaxis"]["gridcolor"] == figures.DARK_GRID and lay["xaxis"]["constrain"] == "domain"
+    assert "template" not in lay and fig["layout"]["template"] == "plotly_white"   # the original is untouched
+    go.Figure(dark)                                                                # still a valid figure
+    from ui import inspect_charts as ic
+
+    probe = figures.themed(ic.probe_figure([0, 10], [0.5, 0.9], current=10), dark=True)   # a plotly Figure
+    assert probe["layout"]["paper_bgcolor"] == "rgba(0,0,0,0)" and "template" not in probe["layout"]

@@ -80,6 +80,13 @@ def keep_choice(key: str, options: list, default: Any) -> Any:
     return value
 
 
+def dark_theme() -> bool:
+    """This browser shows Streamlit's dark theme: what it reports (``st.context.theme.type``), else the server's
+    ``theme.base`` (a session's first run may report nothing yet; the live panels follow on their next redraw)."""
+    kind = getattr(getattr(st.context, "theme", None), "type", None) or st.get_option("theme.base")
+    return kind == "dark"
+
+
 # ---- the current run ----------------------------------------------------------------------------------
 def sync_run(found: list[dict]) -> str | None:
     """The current run: ``?run=`` if it exists, else this session's, else none; written back to both.

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from ...browser import dark_theme
+
 LIMIT = 4.0
 
 _JS = """
@@ -16,6 +18,7 @@ export default function (component) {
   const { parentElement, setStateValue, data } = component;
   const limit = (data && data.limit) || 4;
   const clearLabel = (data && data.clear) || "Clear";
+  const pal = (data && data.palette) || {};
   let root = parentElement.querySelector(".gc-canvas");
   if (!root) {
     root = document.createElement("div");
@@ -29,23 +32,25 @@ export default function (component) {
   const button = root.querySelector("button");
   const count = root.querySelector(".count");
   button.textContent = clearLabel;
+  canvas.style.borderColor = pal.border; button.style.borderColor = pal.border;
+  button.style.background = pal.button; button.style.color = pal.text; count.style.color = pal.text;
   const ctx = canvas.getContext("2d");
   const W = canvas.width, H = canvas.height;
   const toPx = (x, y) => [(x + limit) / (2 * limit) * W, (limit - y) / (2 * limit) * H];
   const fromPx = (px, py) => [px / W * 2 * limit - limit, limit - py / H * 2 * limit];
   function gauss() { return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random()); }
   function draw() {
-    ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, W, H);
-    ctx.strokeStyle = "#e0e0e0"; ctx.lineWidth = 1;
+    ctx.fillStyle = pal.background; ctx.fillRect(0, 0, W, H);
+    ctx.strokeStyle = pal.grid; ctx.lineWidth = 1;
     for (let v = -limit; v <= limit; v += 1) {
       const [gx] = toPx(v, 0), [, gy] = toPx(0, v);
       ctx.beginPath(); ctx.moveTo(gx, 0); ctx.lineTo(gx, H); ctx.stroke();
       ctx.beginPath(); ctx.moveTo(0, gy); ctx.lineTo(W, gy); ctx.stroke();
     }
-    ctx.strokeStyle = "#9e9e9e";
+    ctx.strokeStyle = pal.axes;
     const [ox, oy] = toPx(0, 0);
     ctx.beginPath(); ctx.moveTo(ox, 0); ctx.lineTo(ox, H); ctx.moveTo(0, oy); ctx.lineTo(W, oy); ctx.stroke();
-    ctx.fillStyle = "#1b9e77";
+    ctx.fillStyle = pal.points;
     for (const [x, y] of root.points) { const [px, py] = toPx(x, y); ctx.fillRect(px - 1.5, py - 1.5, 3, 3); }
     count.textContent = " " + root.points.length;
   }
@@ -75,19 +80,27 @@ export default function (component) {
 """
 
 _CSS = """
-.gc-canvas canvas { width: 100%; max-width: 480px; aspect-ratio: 1; border: 1px solid #bdbdbd; border-radius: 6px;
+.gc-canvas canvas { width: 100%; max-width: 480px; aspect-ratio: 1; border: 1px solid; border-radius: 6px;
                     touch-action: none; cursor: crosshair; display: block; }
 .gc-canvas .bar { margin-top: 6px; font-family: sans-serif; font-size: 14px; }
-.gc-canvas button { padding: 4px 12px; border-radius: 6px; border: 1px solid #bdbdbd; background: #fafafa;
-                    cursor: pointer; }
+.gc-canvas button { padding: 4px 12px; border-radius: 6px; border: 1px solid; cursor: pointer; }
 """
+
+PALETTES = {   # the canvas in the page's theme (``browser.dark_theme``); the points are the real data's green
+    "light": {"background": "#ffffff", "grid": "#e0e0e0", "axes": "#9e9e9e", "points": "#1b9e77",
+              "border": "#bdbdbd", "button": "#fafafa", "text": "#31333f"},
+    "dark": {"background": "#1b1a18", "grid": "#33322e", "axes": "#6e6c66", "points": "#3fd2a4",
+             "border": "#4a4843", "button": "#262624", "text": "#e6e6e6"},
+}
 
 _canvas = st.components.v2.component("gan_classroom.point_canvas", js=_JS, css=_CSS)
 
 
 def point_canvas(key: str, clear_label: str = "Clear") -> np.ndarray:
-    """Mount the canvas; return the points drawn so far as ``(n, 2)`` float32 (empty ``(0, 2)`` at first)."""
-    result = _canvas(key=key, data={"limit": LIMIT, "clear": clear_label}, default={"points": []},
+    """Mount the canvas (in the page's theme: ``PALETTES``); return the points drawn so far as ``(n, 2)`` float32
+    (empty ``(0, 2)`` at first)."""
+    palette = PALETTES["dark" if dark_theme() else "light"]
+    result = _canvas(key=key, data={"limit": LIMIT, "clear": clear_label, "palette": palette}, default={"points": []},
                      on_points_change=lambda: None)
     points = getattr(result, "points", None) or []
     arr = np.asarray(points, dtype=np.float32).reshape(-1, 2)

@@ -30,6 +30,8 @@ import streamlit.components.v1 as components
 
 from gan_core.paths import user_cache_dir
 
+from ...browser import dark_theme
+from ...figures import themed
 from ...i18n import current_lang, texts
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"   # read only: index.html
@@ -87,21 +89,32 @@ def live_chart(fig: Any, key: str, config: dict | None = None, *, fit: str | Non
         token: any hashable naming the figure's content (e.g. the snapshot's step): while it stays the same, the
             figure is neither rebuilt nor re-encoded (the live panels redraw every second; a 2-D view changes
             only every ``snapshot_every`` steps).
+
+    The figure follows the page's theme (``ui.figures.themed``): on a dark page it is drawn dark.
     """
     cache = st.session_state.setdefault("_live_chart_specs", {})
     hit = cache.get(key)
+    dark = dark_theme()
+    token = None if token is None else (token, dark)
     if token is not None and hit is not None and hit[0] == token:
         spec, height = hit[1], hit[2]
     else:
         fig = fig() if callable(fig) else fig
         if not isinstance(fig, dict):
             fig = fig.to_plotly_json()
+        fig = themed(fig, dark)
         spec = json.dumps(_typed(fig), allow_nan=False, default=str)
         height = int(fig["layout"].get("height") or 400)
         if token is not None:
             cache[key] = (token, spec, height)
     _component(spec=spec, height=height, config=config or {}, fit=fit, follow_y=follow_y, locale=_locale(), key=key,
                default=None)
+
+
+def static_chart(fig: Any, **kwargs: Any) -> Any:
+    """``st.plotly_chart`` of ``fig`` (its keyword arguments too) in the page's theme, like ``live_chart``: for a
+    figure that does not change while the page is shown, or one whose points a student selects."""
+    return st.plotly_chart(themed(fig, dark_theme()), **kwargs)
 
 
 def zoom_of(key: str, revision: str) -> tuple[float, float] | None:
