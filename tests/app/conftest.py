@@ -1,6 +1,5 @@
-"""AppTest fixtures; the helpers live in apptest_helpers.py (re-exported here for older imports)."""
+"""AppTest fixtures; the helpers live in apptest_helpers.py."""
 import pytest
-from apptest_helpers import click, open_app, poll, set_knob, tiny  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """The Attacks page in AppTest: one attack on digits, the eps bound, bad knobs, adversarial training's Start,
 Pause and Stop, the robust model joining the curve, the discriminator option without a GAN run, 简体中文."""
-from conftest import click, open_app, poll
+from apptest_helpers import click, open_app, poll
 from test_discriminator_page import digits, disk_run
 
 from ui import lesson_runs

@@ -1,5 +1,5 @@
 """The Augment page in AppTest: a one-seed experiment from start to its results, 简体中文."""
-from conftest import click, open_app, poll
+from apptest_helpers import click, open_app, poll
 
 from ui import lesson_runs
 

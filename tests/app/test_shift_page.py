@@ -1,7 +1,7 @@
 """The Distribution shift page in AppTest: the preview, a live run filling the three sections, a live knob,
 Stop, a shift that cannot be built, 简体中文."""
 import pytest
-from conftest import click, open_app, poll
+from apptest_helpers import click, open_app, poll
 
 from ui import lesson_runs
 
