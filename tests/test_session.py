@@ -272,3 +272,18 @@ def test_a_run_checkpoints_by_time_as_well_as_by_steps(runs_dir, monkeypatch):
         assert wait_for(lambda: int(store.load_checkpoint(ckpt)["step"]) > first, timeout=30)
     finally:
         sess.stop()
+
+
+def test_the_first_steps_keep_views_densely(runs_dir):
+    """The first moments matter (the quadratic curve is learnt by step ~800): the history slider has a view
+    every snapshot_every / 4 steps over the first 10 snapshot intervals, then every snapshot_every."""
+    from gan_core.runtime.session import EARLY
+
+    sess = TrainingSession(cfg(snapshot_every=40, max_steps=EARLY * 40 + 200, checkpoint_every=10**6),
+                           run_dir=runs_dir / "dense").start()
+    assert sess.wait(120) and sess.snapshot().state == "finished"
+    steps = sess.view_steps()
+    early = [s for s in steps if 0 < s <= EARLY * 40]
+    late = [s for s in steps if EARLY * 40 < s < EARLY * 40 + 200]
+    assert early == list(range(10, EARLY * 40 + 1, 10))
+    assert late == list(range(EARLY * 40 + 40, EARLY * 40 + 200, 40))

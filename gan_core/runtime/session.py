@@ -28,6 +28,8 @@ from gan_core.runtime.series import SeriesBuffer
 from gan_core.runtime.snapshot import ENDED, Snapshot, cpu_copy, divergence_hint
 
 MAX_VIEWS = 120  # snapshot history kept for the scrub slider (older ones thinned)
+EARLY = 10           # the first EARLY * snapshot_every steps keep a view 4x as often: the fast first moments
+                     # (on the quadratic curve the fakes are on it by step ~800) replay on the history slider
 CHECKPOINT_S = 30.0  # besides every ``checkpoint_every`` steps: a crash loses at most this much training
 
 
@@ -403,7 +405,8 @@ class TrainingSession:
             if step % cfg.eval_every == 0:
                 self.evaluator.submit(self.trainer)
             extra.update(self._collect_evaluations())
-        if step % cfg.snapshot_every == 0 or loop.idle:
+        every = cfg.snapshot_every if step > EARLY * cfg.snapshot_every else max(1, cfg.snapshot_every // 4)
+        if step % every == 0 or loop.idle:
             extra["view"] = self._view()
         now = time.time()
         if step % cfg.checkpoint_every == 0 or now - loop.saved_at >= CHECKPOINT_S:
