@@ -11,6 +11,18 @@ def _session(at):
     return server.registry().get(at.session_state["run"])
 
 
+def _running(rerun: bool = True):
+    """The Train page with a tiny run started from it and training; ``rerun``: once more, so the buttons and the
+    form know that it runs."""
+    at = tiny(open_app(TRAIN))
+    click(at, "btn_start")
+    sess = _session(at)
+    assert poll(at, lambda: sess.snapshot().state == "running")
+    if rerun:
+        at.run()
+    return at, sess
+
+
 def test_renders_without_runs():
     at = open_app(TRAIN)
     assert any("Start" in b.label for b in at.button)
@@ -37,11 +49,7 @@ def test_start_pause_step_stop():
 
 
 def test_stop_asks_first_and_cancel_keeps_the_run_training():
-    at = tiny(open_app(TRAIN))
-    click(at, "btn_start")
-    sess = _session(at)
-    assert poll(at, lambda: sess.snapshot().state == "running")
-    at.run()
+    at, sess = _running()
     click(at, "btn_stop")
     assert at.button(key="btn_confirm_stop"), "Stop opens its confirm step"
     assert any("ends here for good" in m.value for m in at.markdown)
@@ -55,11 +63,7 @@ def test_stop_asks_first_and_cancel_keeps_the_run_training():
 
 
 def test_live_knob_updates_the_running_session_and_leaves_a_marker():
-    at = tiny(open_app(TRAIN))
-    click(at, "btn_start")
-    sess = _session(at)
-    assert poll(at, lambda: sess.snapshot().state == "running")
-    at.run()  # the page reruns once the run is active: the form locks its non-live knobs
+    at, sess = _running()  # rerun once active: the form locks its non-live knobs
     assert next(w for w in at.selectbox if w.key == "k.model").disabled
     set_knob(at, "lr_g", 0.005)
     assert [s.value for s in at.toast] == ["lr_g = 0.005 applied to the running model."], at.toast   # it fades
@@ -124,10 +128,7 @@ def test_a_zoomed_window_comes_at_full_resolution():
 def test_collapse_alarm_shows_evidence_and_advice_in_both_languages():
     """The evaluator's alarm (a real one needs minutes of a collapsing run) reaches the page: what fell, which
     modes vanished, what to try; the latest evaluation's figures in one line."""
-    at = tiny(open_app(TRAIN))
-    click(at, "btn_start")
-    sess = _session(at)
-    assert poll(at, lambda: sess.snapshot().state == "running")
+    at, sess = _running(rerun=False)
     sess.pause()
     assert poll(at, lambda: sess.snapshot().state == "paused")
     alarm = {"kind": "modes", "lost": [3, 6], "best": 8, "now": 6, "best_step": 1000, "step": 3000,
