@@ -11,17 +11,21 @@ Every problem is a ValueError that names the file and what is allowed, never a s
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import re
 import shutil
 import stat
 import uuid
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from gan_core.config import TrainConfig
 from gan_core.data.dataset import Dataset
 from gan_core.data.user import IMAGE_EXTS, MAX_FILE_BYTES, MAX_UNPACKED_BYTES, check_folder
+from gan_core.logs import refusal, short
 from gan_core.paths import browser_roots, uploads_dir
 from gan_core.runtime import store
 
@@ -31,7 +35,18 @@ MAX_ZIP_MEMBERS = 70_000
 MAX_ZIP_BYTES = MAX_UNPACKED_BYTES  # uncompressed: a small zip that inflates to gigabytes is refused unread
 ARRAY_EXTS = (".npz", ".npy")
 UPLOAD_TYPES = sorted(e[1:] for e in IMAGE_EXTS) + ["zip", "npz", "npy"]   # what an images upload may hold
+log = logging.getLogger(__name__)
 _ALLOWED = f"images ({', '.join(sorted(IMAGE_EXTS))}), or one .zip of them, or one .npz/.npy with x (and y)"
+
+
+@contextlib.contextmanager
+def _logged(kind: str, name: str, browser: str | None) -> Iterator[None]:
+    """A refused upload (ValueError) logged as one line naming the kind, the file and why, then re-raised."""
+    try:
+        yield
+    except ValueError as exc:
+        log.warning("%s upload %s refused (browser=%s): %s", kind, short(name), browser or "-", refusal(exc))
+        raise
 
 
 def _mb(n: int) -> str:
@@ -58,6 +73,12 @@ def save_images(files: list[tuple[str, bytes]], root: str | Path | None = None,
         root: the runs folder (default ``$GAN_RUNS_DIR``).
         browser: the id of the browser uploading (its own folder); None: the shared uploads folder.
     """
+    label = files[0][0] if len(files) == 1 else f"{len(files)} files"
+    with _logged("images", label, browser):
+        return _save_images(files, root, browser)
+
+
+def _save_images(files: list[tuple[str, bytes]], root: str | Path | None, browser: str | None) -> tuple[Path, Dataset]:
     if not files:
         raise ValueError(f"no files were uploaded; allowed: {_ALLOWED}")
     _check_size("the upload", sum(len(raw) for _, raw in files), MAX_UPLOAD_BYTES)
@@ -134,6 +155,11 @@ def _remove(path: Path) -> None:
 
 def read_config(raw: bytes, name: str = "config.json") -> TrainConfig:
     """An uploaded config (JSON, as the dashboard downloads it) as a validated TrainConfig."""
+    with _logged("config", name, None):
+        return _read_config(raw, name)
+
+
+def _read_config(raw: bytes, name: str) -> TrainConfig:
     _check_size(repr(name), len(raw), MAX_CONFIG_BYTES)
     try:
         text = raw.decode("utf-8-sig")
@@ -156,6 +182,11 @@ def import_checkpoint(raw: bytes, name: str = "checkpoint.pt", root: str | Path 
     files), and its weights and fixed noise must fit the networks that config builds, counted before anything
     is built (``runs.restore``).
     """
+    with _logged("checkpoint", name, browser):
+        return _import_checkpoint(raw, name, root, browser)
+
+
+def _import_checkpoint(raw: bytes, name: str, root: str | Path | None, browser: str | None) -> Path:
     from gan_core.runtime.runs import checked_config, restore
     from gan_core.views import make_view
 
