@@ -196,3 +196,20 @@ def test_importing_gan_core_adds_no_handler():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0", str(logging.WARNING), str(logging.NOTSET)]
+
+
+def test_the_dashboard_refuses_a_bad_log_level_with_one_message(monkeypatch, project_loggers):
+    from streamlit.testing.v1 import AppTest
+
+    from ui import launch
+
+    monkeypatch.setenv("GAN_LOG_LEVEL", "chatty")
+    assert launch.main(["--server.port", "1"]) == 2   # before any server starts
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["The server's setting GAN_LOG_LEVEL='chatty' is not allowed; choose one "
+                                           "of: DEBUG, INFO, WARNING, ERROR, CRITICAL (any case)"]
+    monkeypatch.setenv("GAN_LOG_LEVEL", "warning")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception and not at.error
+    assert logging.getLogger("gan_core").level == logging.WARNING
