@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-fast bench lint clean mnist wheel
+.PHONY: run test test-fast test-min bench lint clean mnist wheel
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,6 +20,11 @@ test: $(BIN)/.installed
 
 test-fast: $(BIN)/.installed
 	$(BIN)/python -m pytest -q -m "not e2e and not slow"
+
+# The version floors are true: the oldest torch, torchvision, numpy, streamlit, plotly and pandas that
+# requirements.txt admits, in .venv-min, and the fast tests there (.ci/min_versions.sh; CI runs it after `make test`).
+test-min:
+	PY=$(PY) bash .ci/min_versions.sh
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m gan_core bench
@@ -45,4 +50,4 @@ wheel: $(BIN)/.installed
 	$(BIN)/pip wheel -q --no-deps --no-build-isolation -w dist .
 
 clean:
-	rm -rf $(VENV) .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) .venv-min .pytest_cache build dist *.egg-info

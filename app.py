@@ -5,10 +5,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads (see g
 
 import streamlit as st
 
-from ui import browser, classroom, owner_cookie, server, sidebar
+from ui import browser, classroom, logs, owner_cookie, server, sidebar
 from ui.i18n import t
 
 st.set_page_config(page_title="GAN Classroom", page_icon="🎓", layout="wide")
+logs.setup()  # gan_core's run lines on the server's stderr at $GAN_LOG_LEVEL
 server.configure_threads()  # torch intra-op threads for serving: a core stays free for the web server
 browser.sync_lang()
 classroom.sync_teacher()  # ?teacher=<GAN_TEACHER_TOKEN> once: this browser is the teacher's

@@ -20,6 +20,15 @@ _SHORT.maxlevel, _SHORT.maxtuple, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxset 
 _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 120, 120, 60
 
 
+class ConfigError(ValueError):
+    """A refused config value. The message names it for a person; ``key`` and ``value`` say which for a program
+    (the log line of a refusal, ``gan_core.logs.refusal``)."""
+
+    def __init__(self, message: str, key: str | None = None, value: Any = None):
+        super().__init__(message)
+        self.key, self.value = key, value
+
+
 def shown(value: Any) -> str:
     """``repr(value)`` for a message: the same for a plain value, bounded for a long or deeply nested one (a
     config nested 3,000 deep makes ``repr`` itself fail with RecursionError)."""
@@ -28,19 +37,20 @@ def shown(value: Any) -> str:
 
 def choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ValueError(f"{key}={shown(value)} is not allowed; choose one of: {', '.join(allowed)}")
+        raise ConfigError(f"{key}={shown(value)} is not allowed; choose one of: {', '.join(allowed)}", key, value)
 
 
 def int_range(key: str, value: Any, low: int, high: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ValueError(f"{key}={shown(value)} is out of range; allowed: an integer from {low} to {high}")
+        raise ConfigError(f"{key}={shown(value)} is out of range; allowed: an integer from {low} to {high}", key,
+                          value)
 
 
 def float_range(key: str, value: Any, low: float, high: float) -> None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or not low <= value <= high:
-        raise ValueError(f"{key}={shown(value)} is out of range; allowed: a finite number from {low:g} to "
-                         f"{high:g}")
+        raise ConfigError(f"{key}={shown(value)} is out of range; allowed: a finite number from {low:g} to "
+                          f"{high:g}", key, value)
 
 
 def check_device(key: str, value: Any) -> None:
@@ -48,7 +58,8 @@ def check_device(key: str, value: Any) -> None:
     if isinstance(value, str) and re.fullmatch(r"cuda:\d{1,2}", value):
         return
     if value not in DEVICES:
-        raise ValueError(f"{key}={shown(value)} is not allowed; choose one of: {', '.join(DEVICES)}, cuda:N")
+        raise ConfigError(f"{key}={shown(value)} is not allowed; choose one of: {', '.join(DEVICES)}, cuda:N", key,
+                          value)
 
 
 def run_keys(cfg: Any) -> None:
@@ -80,9 +91,9 @@ def coerce_value(key: str, value: Any, default: Any) -> Any:
     try:
         return convert(value)
     except _NotFinite:
-        raise ValueError(f"{key}={shown(value)} is not a finite number") from None
+        raise ConfigError(f"{key}={shown(value)} is not a finite number", key, value) from None
     except (ValueError, TypeError, OverflowError):
-        raise ValueError(f"{key}={shown(value)} is not a valid {_type_name(default)}") from None
+        raise ConfigError(f"{key}={shown(value)} is not a valid {_type_name(default)}", key, value) from None
 
 
 class _NotFinite(Exception):
@@ -156,7 +167,8 @@ class DictConfig:
         known = [f.name for f in fields(cls)]  # type: ignore[arg-type]
         unknown = sorted(set(values) - set(known), key=str)
         if unknown:
-            raise ValueError(f"unknown config key {shown(unknown[0])}; allowed keys: {', '.join(known)}")
+            raise ConfigError(f"unknown config key {shown(unknown[0])}; allowed keys: {', '.join(known)}",
+                              str(unknown[0])[:60], values[unknown[0]])
         cfg = cls()
         for key, value in values.items():
             setattr(cfg, key, coerce_value(key, value, getattr(cfg, key)))

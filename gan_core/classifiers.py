@@ -242,7 +242,8 @@ def _load_cached(path: Path, kind: str, dev: torch.device) -> tuple[nn.Module | 
         return None, float("nan")
     try:
         blob = torch.load(path, map_location=dev, weights_only=True)
-        model = build_classifier(kind, tuple(blob["in_shape"]), int(blob["num_classes"]))
+        with seeded(0):   # its initial weights are overwritten, but drawn: not from a training run's stream
+            model = build_classifier(kind, tuple(blob["in_shape"]), int(blob["num_classes"]))
         model.load_state_dict(blob["state_dict"])
         return model.to(dev), float(blob["test_acc"])
     except (OSError, RuntimeError, KeyError, ValueError, TypeError, EOFError, pickle.UnpicklingError):

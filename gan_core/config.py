@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from gan_core.checks import DictConfig, choice, coerce_value, float_range, int_range, run_keys, shown
+from gan_core.checks import ConfigError, DictConfig, choice, coerce_value, float_range, int_range, run_keys, shown
 from gan_core.paths import PRESETS_DIR
 
 DATASETS = ("ring8", "grid25", "spiral", "quadratic", "two_curves", "points",
@@ -91,7 +91,8 @@ class TrainConfig(DictConfig):
     def for_dataset(cls, dataset: str, **overrides: Any) -> TrainConfig:
         """The defaults that learn best on a laptop CPU for ``dataset``, then ``overrides``."""
         if dataset not in DATASETS:
-            raise ValueError(f"dataset={shown(dataset)} is unknown; allowed: {', '.join(DATASETS)}")
+            raise ConfigError(f"dataset={shown(dataset)} is unknown; allowed: {', '.join(DATASETS)}", "dataset",
+                              dataset)
         values = {**DATASET_DEFAULTS.get(dataset, {}), "dataset": dataset, **overrides}
         return cls.from_dict(values)
 
@@ -131,15 +132,18 @@ class TrainConfig(DictConfig):
         choice("optimizer_d", self.optimizer_d, OPTIMIZERS)
         choice("activation", self.activation, ACTIVATIONS)
         if self.model == "dcgan" and self.is_points:
-            raise ValueError(f"model='dcgan' needs an image dataset, not dataset={self.dataset!r}; use model='mlp'")
+            raise ConfigError(f"model='dcgan' needs an image dataset, not dataset={self.dataset!r}; use model='mlp'",
+                              "model", self.model)
         if self.dataset in ("folder", "points") and not self.data_root:
-            raise ValueError(f"dataset={self.dataset!r} needs data_root: the file or folder to read")
+            raise ConfigError(f"dataset={self.dataset!r} needs data_root: the file or folder to read", "data_root",
+                              self.data_root)
         int_range("latent_dim", self.latent_dim, 1, 1024)
         int_range("n_points", self.n_points, 64, 1_000_000)
         for key in ("g_hidden", "d_hidden"):
             widths = getattr(self, key)
             if not 1 <= len(widths) <= 8 or any(not 1 <= w <= 4096 for w in widths):
-                raise ValueError(f"{key}={shown(widths)} is not allowed; give 1 to 8 layer widths, each 1..4096")
+                raise ConfigError(f"{key}={shown(widths)} is not allowed; give 1 to 8 layer widths, each 1..4096",
+                                  key, widths)
         int_range("d_feature_dim", self.d_feature_dim, 0, 4096)
         int_range("dcgan_width", self.dcgan_width, 4, 256)
         float_range("dropout_d", self.dropout_d, 0.0, 0.95)
@@ -172,8 +176,8 @@ def live_change(config: Any, changes: dict[str, Any], live_keys) -> tuple[Any, d
     """
     frozen = sorted(k for k in changes if k not in live_keys)
     if frozen:
-        raise ValueError(f"{frozen[0]} cannot change while a run trains (it needs new models or data); "
-                         f"live knobs: {', '.join(sorted(live_keys))}")
+        raise ConfigError(f"{frozen[0]} cannot change while a run trains (it needs new models or data); "
+                          f"live knobs: {', '.join(sorted(live_keys))}", frozen[0], changes[frozen[0]])
     new = type(config).from_dict({**config.to_dict(), **changes}).validate()
     return new, {k: (getattr(config, k), getattr(new, k)) for k in changes if getattr(config, k) != getattr(new, k)}
 
@@ -205,7 +209,7 @@ def coerce(key: str, value: Any) -> Any:
     """Convert ``value`` (maybe a string from the command line or a URL) to the type of field ``key``."""
     known = [f.name for f in fields(TrainConfig)]
     if key not in known:
-        raise ValueError(f"unknown config key {shown(key)}; allowed keys: {', '.join(known)}")
+        raise ConfigError(f"unknown config key {shown(key)}; allowed keys: {', '.join(known)}", str(key)[:60], value)
     return coerce_value(key, value, getattr(TrainConfig(), key))
 
 

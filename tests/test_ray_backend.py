@@ -46,7 +46,8 @@ def test_the_session_lifecycle_through_an_actor(cluster):
     reg = RayRegistry(root=cluster["runs"])
     s = reg.create(cfg(), owner="student-a").start()
     try:
-        assert wait_for(lambda: s.refresh().state == "running" and s.snapshot().step > 5, timeout=120)
+        assert wait_for(lambda: s.snapshot().state == "running" and s.snapshot().step > 5, timeout=120)
+        assert reg.pause_idle(now=time.time() + 10) == []                # watched: not idle
         s.pause()
         assert wait_for(lambda: s.refresh().state == "paused", timeout=30)
         held = s.refresh(block=True).step
@@ -91,8 +92,7 @@ def test_the_cluster_is_the_queue_and_a_lost_worker_is_said(cluster):
         assert wait_for(lambda: a.refresh().state == "running" and b.refresh().state == "running", timeout=120)
         time.sleep(2.0)
         assert c.refresh().state == "queued"            # no CPU left for its actor
-        a.stop()
-        ray.kill(a._actor, no_restart=True)              # its CPU goes back to the cluster
+        a.stop()                                         # an ended run's actor gives its CPU back
         c.start()
         assert wait_for(lambda: c.refresh().state == "running" and c.snapshot().step > 0, timeout=120)
         ray.kill(b._actor, no_restart=True)              # a worker lost mid-run
@@ -122,9 +122,12 @@ def test_the_train_page_runs_on_the_cluster(cluster, monkeypatch):
         reg = server.registry()
         assert isinstance(reg, RayRegistry)
         sess = reg.sessions()[-1]
-        assert poll(at, lambda: sess.refresh().state == "running" and sess.snapshot().step > 0, timeout=120)
+        # the page's own reads follow the actor (nothing here asks it but the page)
+        assert poll(at, lambda: sess.snapshot().state == "running" and sess.snapshot().step > 0, timeout=120)
         at.run()
         assert not at.exception and any(m.label == "Step" for m in at.metric)
+        shown = int(str(next(m.value for m in at.metric if m.label == "Step")).replace(",", ""))
+        assert shown > 0
         reg.stop_all()
         assert sess.refresh(block=True).state == "stopped"
     finally:

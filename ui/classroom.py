@@ -18,6 +18,7 @@ correct token clears its browser's count; the server's clears after ``SERVER_FOR
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from urllib.parse import urlencode, urlsplit
@@ -29,6 +30,7 @@ from gan_core.config import list_presets
 from . import server
 from .i18n import current_lang, t
 
+log = logging.getLogger(__name__)
 TOKEN_ENV = "GAN_TEACHER_TOKEN"
 FREE_GUESSES = 3
 MAX_WAIT_S = 3600.0
@@ -80,6 +82,11 @@ def sync_teacher() -> bool:
         result = check_token(str(given))
         if result is True or result is False:
             st.session_state["teacher"] = result
+            if result:
+                log.info("teacher mode on for a browser (?teacher= matched)")
+            else:
+                log.warning("wrong ?teacher= token (wrong guesses on this server lately: %d)",
+                            server.token_guesses()["fails"])
         else:
             st.warning(t("teacher.wait", s=max(1, round(result))))
     return is_teacher()
@@ -92,7 +99,10 @@ def is_teacher() -> bool:
 def broadcast(run_id: str | None) -> None:
     if not is_teacher():
         raise PermissionError("only the teacher's browser can broadcast a run")
-    server.broadcast_board()["run"] = run_id
+    board = server.broadcast_board()
+    if board["run"] != run_id:
+        log.info("teacher broadcast: %s", f"run {run_id} shown to every student" if run_id else "stopped")
+    board["run"] = run_id
 
 
 def broadcast_run() -> str | None:

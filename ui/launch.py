@@ -16,7 +16,8 @@ USAGE = """usage: gan-classroom [STREAMLIT OPTIONS]
 Serve GAN Classroom's dashboard (http://localhost:8501 unless --server.port says otherwise).
 Every option of `streamlit run` passes through, e.g. --server.port 8600 --server.address 0.0.0.0;
 `streamlit run --help` lists them. Runs go to $GAN_RUNS_DIR if set, else to runs/ in a source
-checkout, else to the user data folder (~/.local/share/gan_classroom/runs on Linux)."""
+checkout, else to the user data folder (~/.local/share/gan_classroom/runs on Linux).
+$GAN_LOG_LEVEL (DEBUG, INFO, WARNING, ERROR or CRITICAL; default INFO): the server log on stderr."""
 
 
 def app_path() -> Path:
@@ -41,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads (see gan_core/__init__.py)
+    from gan_core.logs import level_from_env
+
+    try:
+        level_from_env()   # a bad $GAN_LOG_LEVEL: one line before the server starts (app.py configures it)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from streamlit.web import cli
 
     try:

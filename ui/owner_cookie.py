@@ -34,5 +34,6 @@ def keep_token() -> None:
     element on the next run is kept as it is, not run again)."""
     token = st.session_state.get("owner_token_to_keep")
     if token and _TOKEN.fullmatch(token):
-        components.html(f"<script>window.parent.document.cookie = '{COOKIE}={token}; path=/; "
-                        "max-age=31536000; SameSite=Strict';</script>", height=0)
+        components.html(f"<script>const top = window.parent; top.document.cookie = '{COOKIE}={token}; path=/; "
+                        "max-age=31536000; SameSite=Strict' + (top.location.protocol === 'https:' ? '; Secure' "
+                        ": '');</script>", height=0)

@@ -15,6 +15,7 @@ from typing import Any
 
 from gan_core.cli import data, export, lessons
 from gan_core.config import TrainConfig, coerce, list_presets, load_preset
+from gan_core.logs import LEVEL_ENV, LEVELS, configure
 
 
 class UsageError(Exception):
@@ -212,8 +213,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.update(lessons.register(sub))
     commands.update(data.register(sub))
     commands.update(export.register(sub))
+    log_help = (f"the log on stderr: {', '.join(LEVELS)} (any case); default ${LEVEL_ENV}, else INFO")
+    parser.add_argument("--log-level", metavar="LEVEL", help=log_help)
+    for command in sub.choices.values():   # after the command too: gan-core train --log-level debug
+        command.add_argument("--log-level", metavar="LEVEL", default=argparse.SUPPRESS, help=log_help)
     try:
         args = parser.parse_args(argv)
+        configure(args.log_level)
         result = commands[args.command](args)
     except (UsageError, ValueError) as exc:
         print(f"error: {exc}".replace("\n", " "), file=sys.stderr)

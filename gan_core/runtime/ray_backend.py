@@ -78,6 +78,9 @@ class _SessionActor:
     def checkpoint(self) -> str:
         return str(self.session.checkpoint())
 
+    def note(self, kind: str, detail: dict[str, Any]) -> None:
+        self.session.note(kind, detail)
+
     def poll(self, keys: list[str] | None = None, max_points: int = 2000) -> dict[str, Any]:
         s = self.session
         return {"snapshot": _plain(s.snapshot()), "series": s.series(keys, max_points), "events": s.events(),
@@ -113,13 +116,19 @@ class RemoteSession:
 
     # ---- commands ----
     def _call(self, name: str, *args: Any) -> Any:
+        """A command, answered within 60 s; ValueError (a message for the page) for a lost or busy worker."""
         import ray
 
         try:
             return ray.get(getattr(self._actor, name).remote(*args), timeout=60)
+        except ray.exceptions.ActorUnavailableError:   # a restart or a network blip: not lost, try again
+            raise ValueError(f"run {self.run_id!r}: its worker does not answer just now; try again") from None
         except ray.exceptions.RayActorError:
             self._lost = LOST
             raise ValueError(f"run {self.run_id!r}: {LOST}") from None
+        except ray.exceptions.GetTimeoutError:
+            raise ValueError(f"run {self.run_id!r}: its worker did not answer within 60 s (it may still be "
+                             "waiting for room in the cluster)") from None
 
     def start(self) -> RemoteSession:
         self._call("start")
@@ -152,6 +161,9 @@ class RemoteSession:
     def checkpoint(self) -> Path:
         return Path(self._call("checkpoint"))
 
+    def note(self, kind: str, detail: dict[str, Any]) -> None:
+        self._call("note", kind, detail)
+
     def touch(self, viewer: str | None = None) -> None:
         if viewer is None or not self.owner or viewer == self.owner:
             self.last_seen = time.time()
@@ -178,8 +190,11 @@ class RemoteSession:
 
     # ---- reads ----
     def refresh(self, block: bool = False) -> Snapshot:
-        """Ask the actor again when the last answer is older than ``POLL_S``; ``block``: wait for a fresh answer
-        (one asked now, not one already on its way)."""
+        """``snapshot()``; ``block``: wait for a fresh answer (one asked now, not one already on its way)."""
+        self._poll(block)
+        return self._shown()
+
+    def _poll(self, block: bool) -> None:
         with self._lock:
             if block and self._pending is not None:
                 self._collect(30)                       # an older question first: its answer may be stale
@@ -189,20 +204,30 @@ class RemoteSession:
                 self._pending, self._asked = self._actor.poll.remote(), time.time()
             if self._pending is not None:
                 self._collect(30 if block else 0)
-        return self.snapshot()
 
     def _collect(self, timeout: float) -> None:
         import ray
 
         ready, _ = ray.wait([self._pending], timeout=timeout)
-        if ready:
-            try:
-                self._last = ray.get(self._pending)
-            except ray.exceptions.RayActorError:
-                self._lost = LOST
-            self._pending = None
+        if not ready:
+            return
+        self._pending = None
+        try:
+            self._last = ray.get(ready[0])
+        except ray.exceptions.ActorUnavailableError:
+            return                                      # transient: the next poll asks again
+        except ray.exceptions.RayActorError:
+            self._lost = LOST
+            return
+        if self._last["snapshot"]["state"] in ENDED:    # the run is over and its last state is here: the actor
+            ray.kill(self._actor, no_restart=True)      # gives its CPUs (and GPU share) back to the class
 
     def snapshot(self) -> Snapshot:
+        """The run as its actor last answered (asking again, without waiting, when that is ``POLL_S`` old)."""
+        self._poll(block=False)
+        return self._shown()
+
+    def _shown(self) -> Snapshot:
         if self._lost:
             status = store.read_status(self.run_dir) if self.run_dir.is_dir() else {"step": 0}
             last = self._last["snapshot"] if self._last else {"run_id": self.run_id, "step": status.get("step", 0)}
@@ -213,6 +238,7 @@ class RemoteSession:
 
     def series(self, keys: list[str] | None = None, max_points: int = 2000,
                steps: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
+        self._poll(block=False)
         data = (self._last or {}).get("series") or {}
         out = {k: v for k, v in data.items() if keys is None or k in keys or k == "step"}
         if steps is not None and "step" in out:
@@ -246,6 +272,9 @@ class RayRegistry:
         self._sessions: dict[str, RemoteSession] = {}
         self._absent: dict[str, float] = {}   # run ids with no actor, and when that was looked up
         self._lock = threading.Lock()
+        self.idle_pause_s = float(os.environ.get("GAN_IDLE_PAUSE_S", 15 * 60))
+        self._closed = threading.Event()
+        threading.Thread(target=self._reap_loop, name="ray-idle-reaper", daemon=True).start()
 
     def _spawn(self, config: Any, run_dir: Path, owner: str, resume: bool) -> RemoteSession:
         gpus = self.gpus if str(config.device).startswith("cuda") else 0
@@ -290,7 +319,10 @@ class RayRegistry:
         except ValueError:
             self._absent[run_id] = time.time()
             return None
-        info = ray.get(actor.poll.remote([], 1), timeout=30)
+        try:
+            info = ray.get(actor.poll.remote([], 1), timeout=10)
+        except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError):
+            return None                                 # gone, or still waiting for room: not attachable now
         session = RemoteSession(actor, run_id, self.root / run_id, info["owner"],
                                 TrainConfig.from_dict(info["config"]))
         session._last = info
@@ -329,10 +361,29 @@ class RayRegistry:
     def running(self) -> list[RemoteSession]:
         return [s for s in self.sessions() if s.snapshot().state in ("running", "starting", "queued", "paused")]
 
+    def pause_idle(self, now: float | None = None) -> list[str]:
+        """Pause running runs whose owner has not looked at them for ``idle_pause_s`` (as ``RunRegistry``)."""
+        now = time.time() if now is None else now
+        paused = []
+        for s in self.sessions():
+            if s.owner and s.snapshot().state == "running" and now - s.last_seen > self.idle_pause_s:
+                try:
+                    s.pause()
+                    s.note("idle_pause", {"idle_seconds": round(now - s.last_seen)})
+                except ValueError:      # its worker was lost meanwhile: nothing to pause
+                    continue
+                paused.append(s.run_id)
+        return paused
+
+    def _reap_loop(self) -> None:
+        while not self._closed.wait(min(30.0, max(1.0, self.idle_pause_s / 4))):
+            self.pause_idle()
+
     def stop_all(self, timeout: float = 10.0) -> None:
         """Stop every run this registry knows and end its actor (its run folder stays)."""
         import ray
 
+        self._closed.set()
         for s in self.sessions():
             s.stop(wait=True, timeout=timeout)
             ray.kill(s._actor, no_restart=True)

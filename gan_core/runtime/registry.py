@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from gan_core.logs import refusal, short
 from gan_core.paths import runs_root
 from gan_core.runtime import store, uploads
 from gan_core.runtime.scheduler import FairScheduler, default_cap, default_slots
 from gan_core.runtime.session import TrainingSession
 from gan_core.runtime.snapshot import ENDED
+
+log = logging.getLogger(__name__)
 
 
 def default_per_owner() -> int:
@@ -74,7 +80,7 @@ class RunRegistry:
         Raises ValueError for a bad config, for a GAN whose step is too large for this device, and when
         ``owner`` already has ``per_owner`` unfinished runs; no run folder is left behind then.
         """
-        with self._family.lock:
+        with self._family.lock, _logged("run refused", owner):
             self._check_owner(owner)
             run_dir = store.new_run_dir(config.dataset, self.root)
             try:
@@ -93,8 +99,8 @@ class RunRegistry:
         """
         from gan_core.config import TrainConfig
 
-        run_dir = store.safe_run_dir(run_id, self.root)
-        with self._family.lock:
+        with self._family.lock, _logged(f"resume of run {short(run_id)} refused", owner):
+            run_dir = store.safe_run_dir(run_id, self.root)
             live = self.get(run_id)
             if live is not None and live.snapshot().state not in ENDED:
                 raise ValueError(f"run {run_id!r} is still live; pause or stop it first")
@@ -153,6 +159,8 @@ class RunRegistry:
             if s.owner and s.snapshot().state == "running" and now - s.last_seen > self.idle_pause_s:
                 s.pause()
                 s.note("idle_pause", {"idle_seconds": round(now - s.last_seen)})
+                log.info("run %s paused: its owner %s has not looked at it for %d s", s.run_id, s.owner,
+                         round(now - s.last_seen))
                 paused.append(s.run_id)
         return paused
 
@@ -169,6 +177,16 @@ class RunRegistry:
             s.stop(wait=False)
         for s in sessions:
             s.wait(timeout)
+
+
+@contextlib.contextmanager
+def _logged(what: str, owner: str) -> Iterator[None]:
+    """A ValueError raised inside (a refused config, a browser over its cap) logged as one line, then re-raised."""
+    try:
+        yield
+    except ValueError as exc:
+        log.warning("%s (owner=%s): %s", what, owner or "cli", refusal(exc))
+        raise
 
 
 class _Family:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import math
 import queue
 import threading
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 
 from gan_core.config import TrainConfig, live_change
+from gan_core.logs import refusal, short
 from gan_core.runtime import store
 from gan_core.runtime.protocol import RunConfig, SessionTrainer, SlotGate, check_trainer
 from gan_core.runtime.series import SeriesBuffer
@@ -31,6 +33,7 @@ MAX_VIEWS = 120  # snapshot history kept for the scrub slider (older ones thinne
 EARLY = 10           # the first EARLY * snapshot_every steps keep a view 4x as often: the fast first moments
                      # (on the quadratic curve the fakes are on it by step ~800) replay on the history slider
 CHECKPOINT_S = 30.0  # besides every ``checkpoint_every`` steps: a crash loses at most this much training
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class _Loop:
     steps_per_second: float = 0.0
     written: tuple = ()       # the (state, step) status.json holds
     saved_at: float = 0.0     # when the last checkpoint was written
+    end: tuple = ()           # (state, error, hint) the run ends with, once the loop is left
     ended: bool = False
 
     @property
@@ -81,6 +85,7 @@ class TrainingSession:
         self._resume = resume
         self._gate = gate
         self._holding = False  # holds one of the gate's training slots (only while it trains, never paused)
+        self._queued_since: float | None = None  # when it began to wait in the memory queue (for the log)
         self._commands: queue.Queue = queue.Queue()
         self._stopping = threading.Event()  # set by stop(): the trainer looks at it between two updates
         self._lock = threading.Lock()
@@ -157,7 +162,11 @@ class TrainingSession:
         config (``_apply_update``). Returns the new values.
         """
         with self._config_lock:
-            new, _ = live_change(self.config, changes, self.live_keys)
+            try:
+                new, _ = live_change(self.config, changes, self.live_keys)
+            except ValueError as exc:
+                log.warning("run %s: live change refused (owner=%s): %s", self.run_id, self._who, refusal(exc))
+                raise
             values = {k: getattr(new, k) for k in changes}
             self._set_config(new)
             self._commands.put(("update", values))
@@ -189,7 +198,15 @@ class TrainingSession:
         return self.snapshot().state == "paused" and any(e["kind"] == "idle_pause" for e in self.events()[-5:])
 
     def set_queue_position(self, position: int) -> None:
-        self._publish(queue_position=position)
+        """The scheduler's call while the run waits for a place (1: next in line)."""
+        if position > 0 and self._queued_since is None:
+            self._queued_since = time.monotonic()
+            log.info("run %s waiting in the memory queue (position %d, owner=%s)", self.run_id, position, self._who)
+        self._publish(queue_position=position, **({"state": "queued"} if position > 0 else {}))
+
+    @property
+    def _who(self) -> str:
+        return self.owner or "cli"
 
     # ---- reads (any thread, never blocking on training) --------------------------------------
     def snapshot(self) -> Snapshot:
@@ -250,6 +267,7 @@ class TrainingSession:
                     self._give_slot()  # paused: another run may train meanwhile
                 elif self._take_slot(give_up=lambda: self.stop_requested or self._queued("pause")):
                     self._train_slice(loop)
+            self._end(*loop.end)   # out of any turn: the last checkpoint and evaluation hold up no other run
         except Exception as exc:
             self._fail(exc)
         finally:
@@ -260,8 +278,12 @@ class TrainingSession:
         ``give_up()`` (a Stop, or a Pause while waiting to resume): False, and the loop takes that command."""
         if self._gate is None or self._holding:
             return True
-        self._publish(state="queued")
-        self._holding = self._gate.acquire(self, give_up)
+        self._holding = self._gate.acquire(self, give_up)   # "queued" is shown only while it waits (the
+                                                            # scheduler's set_queue_position)
+        if self._queued_since is not None:
+            waited, self._queued_since = time.monotonic() - self._queued_since, None
+            log.info("run %s %s after %.1f s in the memory queue", self.run_id,
+                     "got its place" if self._holding else "left the queue", waited)
         if self._holding and self.trainer is not None:
             self._publish(state="running", queue_position=0)
         return self._holding
@@ -297,6 +319,8 @@ class TrainingSession:
             self._series.extend(store.read_metrics(self.run_dir))
         self.evaluator = self._evaluator_factory(trainer) if self._evaluator_factory else None
         self._record("start", {"resumed": bool(self._resume)})
+        log.info("run %s %s (owner=%s, %s)", self.run_id, "resumed" if self._resume else "started", self._who,
+                 ", ".join(f"{k}={v}" for k, v in _logged_knobs(self.config)))
         loop.rate_step, loop.rate_t = trainer.step_count, time.time()
         self._first_step, self._train_t0 = loop.rate_step, loop.rate_t
         self._publish(state="running", view=self._view(), queue_position=0)
@@ -415,7 +439,8 @@ class TrainingSession:
         return extra
 
     def _finish(self, loop: _Loop, state: str, error: str | None = None, hint: str | None = None) -> None:
-        self._end(state, error, hint)
+        """The loop ends here; ``_run`` ends the run (``_end``) once it is out of the scheduler's turn."""
+        loop.end = (state, error, hint)
         loop.ended = True
 
     def _fail(self, exc: Exception) -> None:
@@ -423,6 +448,7 @@ class TrainingSession:
         message = f"{type(exc).__name__}: {exc}"
         hint = "Check the settings named in the message; other runs are unaffected."
         self._store_event(self._snap.step, "error", {"message": message, "traceback": traceback.format_exc(limit=8)})
+        log.debug("run %s: the exception that ended it", self.run_id, exc_info=exc)
         if _out_of_memory(exc):
             size = self.config.batch_size
             message = (f"batch_size={size} does not fit in the memory of this device "
@@ -516,11 +542,33 @@ class TrainingSession:
                 rate = {"steps_per_second": (step - self._first_step) / seconds}
                 rate["images_per_second"] = rate["steps_per_second"] * self.trainer.images_per_step
             self._publish(state=state, error=error, hint=hint, step=step, **rate)
+            _log_end(self.run_id, state, step, error)
 
     def _publish(self, **changes: Any) -> None:
         # a new frozen Snapshot replaces the old one in one assignment: readers never see a half-update
         with self._publish_lock:
             self._snap = Snapshot(**{**self._snap.__dict__, **changes})
+
+
+_LOGGED_KEYS = ("dataset", "model", "loss", "method", "batch_size", "max_steps", "max_seconds", "device")
+
+
+def _logged_knobs(config: Any) -> list[tuple[str, str]]:
+    """The knobs a run's start line names (those its config has; a budget only when set), values cut short."""
+    out = []
+    for key in _LOGGED_KEYS:
+        value = getattr(config, key, None)
+        if value is None or key.startswith("max_") and not value:
+            continue
+        out.append((key, value[:40] if isinstance(value, str) else short(value)))
+    return out
+_END_LEVELS = {"failed": logging.ERROR, "diverged": logging.WARNING}
+
+
+def _log_end(run_id: str, state: str, step: int, error: str | None) -> None:
+    """One line: ``run <id> finished|stopped at step N``, or ``failed|diverged at step N: <message>``."""
+    message = f": {error.splitlines()[0][:300]}" if error else ""
+    log.log(_END_LEVELS.get(state, logging.INFO), "run %s %s at step %d%s", run_id, state, step, message)
 
 
 def _out_of_memory(exc: BaseException) -> bool:

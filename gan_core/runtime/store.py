@@ -183,9 +183,13 @@ class RunStore:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._writer = _writer_lock(self.run_dir)  # first: the stale files below may be a live writer's
+        self._db = None
         try:
             self._open(config)
         except BaseException:
+            self._closed = True     # __del__ must not close the descriptor again (its number may be reused)
+            if self._db is not None:
+                self._db.close()
             os.close(self._writer)
             raise
 
@@ -316,7 +320,9 @@ def _writer_lock(run_dir: Path) -> int:
     fd = os.open(run_dir / "writer.lock", os.O_RDWR | os.O_CREAT, 0o666)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):   # a filesystem without locks (NFS without lockd):
+            return fd                                            # one writer cannot be enforced there
         os.close(fd)
         raise ValueError(f"run {run_dir.name!r} is being written by another session (on this server or another "
                          "one on the same runs folder); watch it, or resume it once that one has ended") from None

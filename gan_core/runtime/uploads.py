@@ -11,18 +11,22 @@ Every problem is a ValueError that names the file and what is allowed, never a s
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import re
 import shutil
 import stat
 import time
 import uuid
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from gan_core.config import TrainConfig
 from gan_core.data.dataset import Dataset
 from gan_core.data.user import IMAGE_EXTS, MAX_FILE_BYTES, MAX_UNPACKED_BYTES, check_folder
+from gan_core.logs import refusal, short
 from gan_core.paths import browser_roots, uploads_dir
 from gan_core.runtime import store
 
@@ -32,7 +36,18 @@ MAX_ZIP_MEMBERS = 70_000
 MAX_ZIP_BYTES = MAX_UNPACKED_BYTES  # uncompressed: a small zip that inflates to gigabytes is refused unread
 ARRAY_EXTS = (".npz", ".npy")
 UPLOAD_TYPES = sorted(e[1:] for e in IMAGE_EXTS) + ["zip", "npz", "npy"]   # what an images upload may hold
+log = logging.getLogger(__name__)
 _ALLOWED = f"images ({', '.join(sorted(IMAGE_EXTS))}), or one .zip of them, or one .npz/.npy with x (and y)"
+
+
+@contextlib.contextmanager
+def _logged(kind: str, name: str, browser: str | None) -> Iterator[None]:
+    """A refused upload (ValueError) logged as one line naming the kind, the file and why, then re-raised."""
+    try:
+        yield
+    except ValueError as exc:
+        log.warning("%s upload %s refused (browser=%s): %s", kind, short(name), browser or "-", refusal(exc))
+        raise
 
 
 def _mb(n: int) -> str:
@@ -59,6 +74,12 @@ def save_images(files: list[tuple[str, bytes]], root: str | Path | None = None,
         root: the runs folder (default ``$GAN_RUNS_DIR``).
         browser: the id of the browser uploading (its own folder); None: the shared uploads folder.
     """
+    label = files[0][0] if len(files) == 1 else f"{len(files)} files"
+    with _logged("images", label, browser):
+        return _save_images(files, root, browser)
+
+
+def _save_images(files: list[tuple[str, bytes]], root: str | Path | None, browser: str | None) -> tuple[Path, Dataset]:
     if not files:
         raise ValueError(f"no files were uploaded; allowed: {_ALLOWED}")
     _check_size("the upload", sum(len(raw) for _, raw in files), MAX_UPLOAD_BYTES)
@@ -135,6 +156,11 @@ def _remove(path: Path) -> None:
 
 def read_config(raw: bytes, name: str = "config.json") -> TrainConfig:
     """An uploaded config (JSON, as the dashboard downloads it) as a validated TrainConfig."""
+    with _logged("config", name, None):
+        return _read_config(raw, name)
+
+
+def _read_config(raw: bytes, name: str) -> TrainConfig:
     _check_size(repr(name), len(raw), MAX_CONFIG_BYTES)
     try:
         text = raw.decode("utf-8-sig")
@@ -157,6 +183,11 @@ def import_checkpoint(raw: bytes, name: str = "checkpoint.pt", root: str | Path 
     files), and its weights and fixed noise must fit the networks that config builds, counted before anything
     is built (``runs.restore``).
     """
+    with _logged("checkpoint", name, browser):
+        return _import_checkpoint(raw, name, root, browser)
+
+
+def _import_checkpoint(raw: bytes, name: str, root: str | Path | None, browser: str | None) -> Path:
     from gan_core.runtime.runs import checked_config, restore
     from gan_core.views import make_view
 
@@ -203,13 +234,19 @@ def sweep_stale(root: str | Path | None = None, older_than: float = 3600.0) -> i
     if not base.is_dir():
         return 0
     now, gone = time.time(), 0
-    for folder in (base, *(d for d in base.iterdir() if d.is_dir() and not d.name.startswith("."))):
-        for tmp in folder.glob(".*.tmp"):
-            try:
-                if now - tmp.lstat().st_mtime >= older_than:
-                    _remove(tmp)
-                    gone += 1
-            except OSError:
-                continue
+    try:
+        folders = [base, *(d for d in base.iterdir()
+                           if d.is_dir() and not d.is_symlink() and not d.name.startswith("."))]
+        for folder in folders:
+            for tmp in folder.glob(".*.tmp"):
+                if now - tmp.lstat().st_mtime < older_than:
+                    continue
+                if tmp.is_symlink() or not tmp.is_dir():
+                    tmp.unlink(missing_ok=True)
+                else:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                gone += not tmp.exists()
+    except OSError:   # an unreadable folder: what is left waits for the next start, the server starts anyway
+        pass
     return gone
 
