@@ -34,6 +34,6 @@ def keep_token() -> None:
     element on the next run is kept as it is, not run again)."""
     token = st.session_state.get("owner_token_to_keep")
     if token and _TOKEN.fullmatch(token):
-        components.html(f"<script>const top = window.parent; top.document.cookie = '{COOKIE}={token}; path=/; "
-                        "max-age=31536000; SameSite=Strict' + (top.location.protocol === 'https:' ? '; Secure' "
+        components.html(f"<script>const host = window.parent; host.document.cookie = '{COOKIE}={token}; path=/; "
+                        "max-age=31536000; SameSite=Strict' + (host.location.protocol === 'https:' ? '; Secure' "
                         ": '');</script>", height=0)
