@@ -35,5 +35,5 @@ for line in open(sys.argv[1]):
         bad.append(f"{name}: wanted {want}, installed {got}")
 sys.exit("\n".join(bad) if bad else 0)
 PY
-"$VENV/bin/python" -m pytest -q -m "not e2e and not slow" "$@"
+"$VENV/bin/python" -m pytest -q -m "not e2e and not slow and not ray" "$@"   # Ray: an extra, no floor
 echo "minimum versions: fast tests passed in $(( $(date +%s) - start )) s"
