@@ -61,8 +61,9 @@ def _rates(samples: list[tuple[float, list[int]]], t_class: float) -> tuple[floa
 
 
 def _read(s):
-    """A run's snapshot now (a Ray run's proxy asks its actor)."""
-    return s.refresh(block=True) if hasattr(s, "refresh") else s.snapshot()
+    """A run's snapshot as a page reads it (a Ray run's proxy: its actor's last answer, asked again without
+    waiting when it is 0.25 s old)."""
+    return s.snapshot()
 
 
 def _ray_registry(students: int):
@@ -80,12 +81,17 @@ def _ray_registry(students: int):
     import ray
 
     ray.init(address=cluster.address, namespace="gan-classroom", runtime_env=env, log_to_driver=False)
-    return RayRegistry(address=cluster.address)
+    reg = RayRegistry(address=cluster.address)
+    reg.cluster = cluster    # shut down with the bench
+    return reg
 
 
 def _solo_rate(reg, base, seconds: float) -> float:
     """Steps/s of one run training alone (after a 5 s warm-up: the build, the first evaluation)."""
     solo = reg.create(base, owner="solo").start()
+    end = time.time() + 180
+    while _read(solo).step == 0 and time.time() < end:   # a Ray actor takes a while to start
+        time.sleep(0.2)
     time.sleep(5.0)
     s0, t0 = _read(solo).step, time.perf_counter()
     time.sleep(seconds - 5.0)
@@ -172,6 +178,11 @@ def main() -> dict:
     states = [_read(s).state for s in runs]
     done.set()
     reg.stop_all()
+    if args.backend == "ray":
+        import ray
+
+        ray.shutdown()
+        reg.cluster.shutdown()
 
     agg, worst_share = _rates(samples, t_class)
     firsts = sorted(first.get(s.run_id, float("inf")) for s in runs)

@@ -130,18 +130,27 @@ class RemoteSession:
             raise ValueError(f"run {self.run_id!r}: its worker did not answer within 60 s (it may still be "
                              "waiting for room in the cluster)") from None
 
+    def _send(self, name: str, *args: Any) -> None:
+        """A command the page does not wait for: the actor takes its commands in order (starting one can take
+        seconds while the cluster makes room); a lost worker shows on the next read."""
+        if self._lost:
+            raise ValueError(f"run {self.run_id!r}: {LOST}")
+        getattr(self._actor, name).remote(*args)
+
     def start(self) -> RemoteSession:
-        self._call("start")
+        self._send("start")
         return self
 
     def pause(self) -> None:
-        self._call("pause")
+        self._send("pause")
 
     def resume(self) -> None:
-        self._call("resume")
+        self._send("resume")
 
     def step(self, n: int = 1, part: str = "both") -> None:
-        self._call("step", n, part)
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 100_000:   # as TrainingSession.step
+            raise ValueError(f"n={n!r} is out of range; allowed: an integer from 1 to 100000")
+        self._send("step", n, part)
 
     def update(self, **changes: Any) -> dict[str, Any]:
         """Raises ValueError (the actor's own message) for a refused change."""
@@ -162,7 +171,7 @@ class RemoteSession:
         return Path(self._call("checkpoint"))
 
     def note(self, kind: str, detail: dict[str, Any]) -> None:
-        self._call("note", kind, detail)
+        self._send("note", kind, detail)
 
     def touch(self, viewer: str | None = None) -> None:
         if viewer is None or not self.owner or viewer == self.owner:
