@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 def cluster(tmp_path_factory):
     runs = tmp_path_factory.mktemp("ray-runs")
     os.environ["GAN_RUNS_DIR"] = str(runs)     # before the workers start: they inherit it
-    ctx = ray.init(address="local", num_cpus=2, include_dashboard=False, namespace=ray_backend.NAMESPACE, log_to_driver=False,
+    ctx = ray.init(address="local", num_cpus=2, include_dashboard=False, namespace=ray_backend.NAMESPACE,
+                   log_to_driver=False,
                    runtime_env={"env_vars": {"GAN_RUNS_DIR": str(runs), "OMP_NUM_THREADS": "1",
                                                 "PYTHONPATH": str(REPO)}})
     yield {"runs": runs, "address": ctx.address_info["address"]}
