@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     runs = tmp_path_factory.mktemp("ray-runs")
+    before = os.environ.get("GAN_RUNS_DIR")
     os.environ["GAN_RUNS_DIR"] = str(runs)     # before the workers start: they inherit it
     ctx = ray.init(address="local", num_cpus=2, include_dashboard=False, namespace=ray_backend.NAMESPACE,
                    log_to_driver=False,
@@ -36,6 +37,10 @@ def cluster(tmp_path_factory):
                                                 "PYTHONPATH": str(REPO)}})
     yield {"runs": runs, "address": ctx.address_info["address"]}
     ray.shutdown()
+    if before is None:
+        os.environ.pop("GAN_RUNS_DIR", None)
+    else:
+        os.environ["GAN_RUNS_DIR"] = before
 
 
 def cfg(**kw):
