@@ -343,30 +343,72 @@ def _covered(counts: list[int]) -> set[int]:
     return set(range(len(counts))) - set(_missing(counts, sum(counts)))
 
 
-def collapse_alarm(history: list[dict[str, Any]], *, mode_drop: int = 2,
-                   entropy_drop: float = 0.5) -> dict[str, Any] | None:
+FEW_MODES_SHARE = 0.5   # "few modes": fewer than half of the data's modes covered ...
+FEW_MODES_EVALS = 2     # ... at this many evaluations in a row ...
+FEW_MODES_HQ = 0.25     # ... each with at least this share of the fakes on a mode (the generator has found the data)
+
+
+def _few_modes(rows: list[dict[str, Any]], evals: int, share: float, hq: float) -> dict[str, Any] | None:
+    """The low-coverage alarm: the last ``evals`` rows each cover fewer than ``share`` of the data's modes
+    (``len(mode_counts)``) while at least ``hq`` of their fakes are high quality: the fakes sit on a few modes.
+    Catches a run that collapsed from the start, where no drop from a better evaluation ever shows."""
+    last = rows[-evals:]
+    if len(rows) < evals or evals < 1:
+        return None
+    totals = {len(h.get("mode_counts") or ()) for h in last}
+    total = totals.pop() if len(totals) == 1 else 0
+    if total < 2 or not all(h["modes_covered"] < share * total and
+                            float(h.get("hq_fraction", 0.0)) >= hq for h in last):
+        return None
+    now = last[-1]
+    best = max(rows, key=lambda h: h["modes_covered"])
+    covered = sorted(_covered(now["mode_counts"]))
+    return {"kind": "few_modes", "lost": [], "covered": covered, "total": total, "best": best["modes_covered"],
+            "now": now["modes_covered"], "best_step": best.get("step"), "since_step": last[0].get("step"),
+            "step": now.get("step"),
+            "message": (f"few modes: modes_covered {now['modes_covered']:g} of {total} (below {share * total:g}) "
+                        f"at {evals} evaluations in a row, hq_fraction >= {hq:g}; covered {covered}")}
+
+
+def collapse_alarm(history: list[dict[str, Any]], *, mode_drop: int = 2, entropy_drop: float = 0.5,
+                   few_evals: int = FEW_MODES_EVALS, few_share: float = FEW_MODES_SHARE,
+                   few_hq: float = FEW_MODES_HQ) -> dict[str, Any] | None:
     """Detect mode collapse in successive evaluation dicts (oldest first); pure function.
 
-    Modes fire when ``modes_covered`` falls >= ``mode_drop`` below its best or below half of it; classes fire
-    when ``class_entropy`` falls >= ``entropy_drop`` bits below its best or a class covered at the best
-    evaluation has vanished (< 1% of the fakes). Returns ``{"kind": "modes"|"classes", "lost": [indices],
-    "best": x, "now": y, "best_step", "step", "message"}`` or None.
+    Modes fire when ``modes_covered`` falls >= ``mode_drop`` below its best or below half of it (kind
+    ``"modes"``), or, with no such drop, when it stays below ``few_share`` of the data's modes for ``few_evals``
+    evaluations in a row with at least ``few_hq`` of the fakes high quality (kind ``"few_modes"``: a run that
+    collapsed from the start has no better evaluation to fall from); classes fire when ``class_entropy`` falls
+    >= ``entropy_drop`` bits below its best or a class covered at the best evaluation has vanished (< 1% of the
+    fakes). Returns ``{"kind": "modes"|"few_modes"|"classes", "lost": [indices], "best": x, "now": y,
+    "best_step", "step", "message"}`` (``few_modes`` adds ``covered``, ``total`` and ``since_step``) or None.
     """
     for key, counts_key, kind in (("modes_covered", "mode_counts", "modes"),
                                   ("class_entropy", "class_counts", "classes")):
         rows = [h for h in history if isinstance(h.get(key), (int, float)) and math.isfinite(h[key])]
-        if len(rows) < 2:
-            continue
-        now = rows[-1]
-        best = max(rows[:-1], key=lambda h: h[key])
-        has_counts = bool(best.get(counts_key)) and bool(now.get(counts_key))
-        lost = sorted(_covered(best[counts_key]) - _covered(now[counts_key])) if has_counts else []
-        if kind == "modes":
-            fired = best[key] - now[key] >= mode_drop or now[key] < best[key] / 2
-        else:
-            fired = best[key] - now[key] >= entropy_drop or bool(lost)
-        if fired:
-            what = f"{len(lost)} {kind} lost {lost}" if lost else f"{kind} fell"
-            return {"kind": kind, "lost": lost, "best": best[key], "now": now[key], "best_step": best.get("step"),
-                    "step": now.get("step"), "message": f"{what}: {key} {best[key]:.3g} -> {now[key]:.3g}"}
+        alarm = _drop_alarm(rows, key, counts_key, kind, mode_drop, entropy_drop)
+        if alarm is None and kind == "modes":
+            alarm = _few_modes(rows, few_evals, few_share, few_hq)
+        if alarm is not None:
+            return alarm
     return None
+
+
+def _drop_alarm(rows: list[dict[str, Any]], key: str, counts_key: str, kind: str, mode_drop: int,
+                entropy_drop: float) -> dict[str, Any] | None:
+    """The drop alarm of ``collapse_alarm``: the last row against the best one before it."""
+    if len(rows) < 2:
+        return None
+    now = rows[-1]
+    best = max(rows[:-1], key=lambda h: h[key])
+    has_counts = bool(best.get(counts_key)) and bool(now.get(counts_key))
+    lost = sorted(_covered(best[counts_key]) - _covered(now[counts_key])) if has_counts else []
+    if kind == "modes":
+        fired = best[key] - now[key] >= mode_drop or now[key] < best[key] / 2
+    else:
+        fired = best[key] - now[key] >= entropy_drop or bool(lost)
+    if not fired:
+        return None
+    what = f"{len(lost)} {kind} lost {lost}" if lost else f"{kind} fell"
+    return {"kind": kind, "lost": lost, "best": best[key], "now": now[key], "best_step": best.get("step"),
+            "step": now.get("step"), "message": f"{what}: {key} {best[key]:.3g} -> {now[key]:.3g}"}

@@ -220,6 +220,31 @@ def test_collapse_alarm_fires_on_drop_and_is_silent_when_flat():
     assert M.collapse_alarm([{"modes_covered": 2}, {"modes_covered": 0}])["kind"] == "modes"   # below half
 
 
+def test_collapse_alarm_fires_on_a_run_collapsed_from_the_start():
+    """A run on one mode from its first evaluation never falls from a better one: the few-modes alarm catches it
+    (fewer than half the modes at FEW_MODES_EVALS evaluations in a row, with the fakes on the data)."""
+    def row(step, counts, hq=0.9):
+        covered = sum(c > 0 for c in counts)
+        return {"step": step, "modes_covered": covered, "hq_fraction": hq, "mode_counts": counts}
+    one = [200] + [0] * 7
+    assert M.collapse_alarm([row(500, one)]) is None                          # one evaluation: not yet
+    alarm = M.collapse_alarm([row(500, one), row(1000, one)])
+    assert alarm["kind"] == "few_modes" and alarm["now"] == 1 and alarm["total"] == 8 and alarm["covered"] == [0]
+    assert (alarm["since_step"], alarm["step"], alarm["lost"]) == (500, 1000, []) and "1 of 8" in alarm["message"]
+    three = [100, 100, 100, 0, 0, 0, 0, 0]
+    assert M.collapse_alarm([row(500, three), row(1000, three)])["now"] == 3
+    four = [100] * 4 + [0] * 4                                                 # half the modes: not "few"
+    assert M.collapse_alarm([row(500, four), row(1000, four)]) is None
+    assert M.collapse_alarm([row(500, one), row(1000, [100] * 8)]) is None     # it spread out again
+    off = [row(500, one, hq=0.01), row(1000, one, hq=0.1)]                   # fakes not on the data yet
+    assert M.collapse_alarm(off) is None and M.collapse_alarm([row(500, one, 0.01), row(1000, one)]) is None
+    assert M.collapse_alarm([{"modes_covered": 1}, {"modes_covered": 1}]) is None   # mode count unknown
+    drop = M.collapse_alarm([row(500, [100] * 8), row(1000, one), row(1500, one)])
+    assert drop["kind"] == "modes" and drop["best"] == 8                       # a drop is reported as a drop
+    healthy = [row(s, [100] * 8) for s in range(500, 3000, 500)]
+    assert M.collapse_alarm(healthy) is None
+
+
 def test_collapse_alarm_classes():
     uniform = {"class_entropy": math.log2(10), "class_counts": [100] * 10}
     assert M.collapse_alarm([uniform, dict(uniform)]) is None

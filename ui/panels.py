@@ -329,7 +329,8 @@ def quality_text(evaluation: dict | None, lang: str | None = None) -> str:
 def alarm_text(alarm: dict, dataset: str = "", lang: str | None = None) -> str:
     """The collapse warning: the evidence (what fell, from when, which modes or classes vanished) and advice."""
     best_step, step = int(alarm.get("best_step") or 0), int(alarm.get("step") or 0)
-    text = t(f"alarm.{alarm['kind']}", lang, best=alarm["best"], now=alarm["now"], best_step=best_step, step=step)
+    text = t(f"alarm.{alarm['kind']}", lang, best=alarm["best"], now=alarm["now"], best_step=best_step, step=step,
+             total=int(alarm.get("total") or 0), since_step=int(alarm.get("since_step") or 0))
     if alarm.get("lost"):
         classes = CLASS_NAMES.get(dataset, ())
         names = [f"{t('quality.mode', lang)} {i}" if dataset in POINT_DATASETS

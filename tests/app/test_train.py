@@ -151,6 +151,21 @@ def test_collapse_alarm_shows_evidence_and_advice_in_both_languages():
     assert "3.20 bits" in fashion and "1 (Trouser), 9 (Ankle boot)" in fashion
 
 
+def test_the_few_modes_alarm_says_how_few_and_since_when_in_both_languages():
+    """A run collapsed from its start (metrics.collapse_alarm's "few_modes"): no "fell from" (there was no better
+    evaluation), the count of the data's modes covered and the evaluations it held for, then the advice."""
+    from gan_core.metrics import collapse_alarm
+    from ui.panels import alarm_text
+
+    row = {"modes_covered": 1, "hq_fraction": 0.95, "mode_counts": [0, 0, 300, 0, 0, 0, 0, 0]}
+    alarm = collapse_alarm([{**row, "step": 500}, {**row, "step": 1000}])
+    en = alarm_text(alarm, "ring8", lang="en")
+    assert "Mode collapse?" in en and "only 1 of the 8 modes" in en and "from step 500 to step 1,000" in en
+    assert "fell" not in en and "WGAN-GP" in en
+    zh = alarm_text(alarm, "ring8", lang="zh")
+    assert "模式崩溃" in zh and "8 个模式中的 1 个" in zh and "第 500 步到第 1,000 步" in zh
+
+
 def test_a_finished_run_shows_its_last_collapse_alarm(runs_dir):
     from apptest_helpers import disk_run
 
