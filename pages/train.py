@@ -2,7 +2,7 @@
 import streamlit as st
 
 from gan_core.config import load_preset
-from ui import browser, classroom, controls, lesson_tools, panels, presets, run_names, run_reads
+from ui import browser, classroom, confirm, controls, lesson_tools, panels, presets, run_names, run_reads
 from ui.i18n import code, t
 
 run = browser.current_run()
@@ -50,8 +50,8 @@ with right:
             # watch only: taking over is for a run its owner left (paused as idle), never from a running owner
             if sess.owner_left():
                 if st.button(t("train.take_over"), key="btn_take_over"):
-                    panels.ask("take_over", sess.run_id)
-                panels.confirm("take_over", sess.run_id, lambda: browser.take_over(sess))
+                    confirm.ask("take_over", sess.run_id)
+                confirm.confirm("take_over", sess.run_id, lambda: browser.take_over(sess))
     panels.live(run, config, error)
     if run is not None:
         with st.expander(t("train.downloads")):

@@ -13,7 +13,7 @@ from gan_core.config import POINT_DATASETS
 from gan_core.lessons import attack_views as av
 from gan_core.lessons.adversarial import METHODS, AdversarialTrainer, AdvTrainConfig
 
-from . import browser, inspect_source, lesson_runs, run_reads
+from . import browser, confirm, inspect_source, lesson_runs, run_reads
 from .components.plotly_live import live_chart
 from .i18n import current_lang, t
 from .shift_charts import stacked_figure
@@ -202,8 +202,9 @@ def training_controls(dataset: str) -> None:
         sess.resume() if paused else sess.pause()
         st.rerun()
     if b[2].button(t("train.stop"), key="btn_atk_stop", disabled=not running, width="stretch"):
-        sess.stop(wait=False)
-        st.rerun()
+        confirm.ask("stop", sess.run_id)
+    if running:
+        confirm.confirm("stop", sess.run_id, lambda: sess.stop(wait=False))
     st.fragment(run_every=browser.refresh_s() if running else None)(_live)(running)
 
 

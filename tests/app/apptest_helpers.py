@@ -53,9 +53,9 @@ def click(at: AppTest, key: str) -> AppTest:
     return at
 
 
-def stop(at: AppTest) -> AppTest:
-    """Press the Train page's Stop and confirm it in its dialog."""
-    return click(click(at, "btn_stop"), "btn_confirm_stop")
+def stop(at: AppTest, key: str = "btn_stop") -> AppTest:
+    """Press a page's Stop (the Train page's by default) and confirm it in its dialog."""
+    return click(click(at, key), "btn_confirm_stop")
 
 
 def disk_run(runs_dir, cfg, evaluate: bool = False) -> str:

@@ -69,7 +69,9 @@ def test_adversarial_training_starts_pauses_stops_and_adds_the_robust_curve():
         click(at, "btn_atk_pause")
         assert poll(at, lambda: sess.snapshot().state in ("paused", "finished"), timeout=20)
     if sess.snapshot().state in ("running", "paused"):
-        click(at, "btn_atk_stop")
+        click(at, "btn_atk_stop")     # Stop asks first, as on the Train page
+        assert at.button(key="btn_confirm_stop") and sess.snapshot().state in ("running", "paused")
+        click(at, "btn_confirm_stop")
     assert sess.wait(30) and sess.snapshot().state in ("stopped", "finished")
     lesson_runs.registry("attacks").stop_all()
 
