@@ -170,7 +170,7 @@ def text(pg) -> str:
 
 
 def stop_run(pg, label="Stop", confirm="Stop the run", shot_name=None):
-    """Press the Train page's Stop and confirm it in the dialog that opens (until then the run trains on)."""
+    """Press a page's Stop and confirm it in the dialog that opens (until then the run trains on)."""
     pg.get_by_role("button", name=label, exact=True).click()
     dialog = pg.get_by_role("dialog")
     dialog.wait_for(timeout=15_000)

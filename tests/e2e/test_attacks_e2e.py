@@ -1,7 +1,7 @@
 """The Attacks page in headless Chromium: open it, attack a digit with a larger eps, see the bound and the
 prediction panel update, screenshot (tests/e2e/screenshots/attacks-*.png)."""
 import pytest
-from browser_helpers import MAIN, no_exception, open_page, settle, shot, text, trace_points, warm
+from browser_helpers import MAIN, no_exception, open_page, settle, shot, stop_run, text, trace_points, warm
 from waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -38,5 +38,5 @@ def test_attack_one_digit(page, server):
     assert wait_for(lambda: trace_points(page, "Robust accuracy (PGD)") >= 3, timeout=120), "robust accuracy curve"
     no_exception(page)
     shot(page, "attacks-training")
-    page.get_by_role("button", name="Stop", exact=True).click()
+    stop_run(page)     # Stop asks first, as on the Train page
     settle(page)
