@@ -25,6 +25,7 @@ import numpy as np
 
 from gan_core.paths import runs_root
 from gan_core.runtime import store
+from gan_core.runtime.registry import IdleRuns, default_per_owner
 from gan_core.runtime.snapshot import ENDED, Snapshot
 
 NAMESPACE = "gan-classroom"
@@ -266,13 +267,11 @@ class RemoteSession:
         return self.snapshot().view
 
 
-class RayRegistry:
+class RayRegistry(IdleRuns):
     """The ``RunRegistry`` interface over a Ray cluster: every run a named, detached ``SessionActor``."""
 
     def __init__(self, address: str | None = None, root: Path | str | None = None,
                  per_owner: int | None = None) -> None:
-        from gan_core.runtime.registry import default_per_owner
-
         connect(address)
         self.root = Path(root) if root else runs_root()
         self.per_owner = per_owner or default_per_owner()
@@ -366,23 +365,6 @@ class RayRegistry:
         for s in found:
             s.refresh()
         return found
-
-    def running(self) -> list[RemoteSession]:
-        return [s for s in self.sessions() if s.snapshot().state in ("running", "starting", "queued", "paused")]
-
-    def pause_idle(self, now: float | None = None) -> list[str]:
-        """Pause running runs whose owner has not looked at them for ``idle_pause_s`` (as ``RunRegistry``)."""
-        now = time.time() if now is None else now
-        paused = []
-        for s in self.sessions():
-            if s.owner and s.snapshot().state == "running" and now - s.last_seen > self.idle_pause_s:
-                try:
-                    s.pause()
-                    s.note("idle_pause", {"idle_seconds": round(now - s.last_seen)})
-                except ValueError:      # its worker was lost meanwhile: nothing to pause
-                    continue
-                paused.append(s.run_id)
-        return paused
 
     def _reap_loop(self) -> None:
         while not self._closed.wait(min(30.0, max(1.0, self.idle_pause_s / 4))):

@@ -30,7 +30,36 @@ def default_per_owner() -> int:
     return int(value)
 
 
-class RunRegistry:
+class IdleRuns:
+    """What every registry of the class does with its ``sessions()``, here or on a Ray cluster: list the runs
+    not ended, pause the ones their owner left (``idle_pause_s``)."""
+
+    idle_pause_s: float
+
+    def sessions(self) -> list[Any]:
+        raise NotImplementedError
+
+    def running(self) -> list[Any]:
+        return [s for s in self.sessions() if s.snapshot().state in ("running", "starting", "queued", "paused")]
+
+    def pause_idle(self, now: float | None = None) -> list[str]:
+        """Pause running runs whose owner has not looked at them for ``idle_pause_s``; return their ids."""
+        now = time.time() if now is None else now
+        paused = []
+        for s in self.sessions():
+            if s.owner and s.snapshot().state == "running" and now - s.last_seen > self.idle_pause_s:
+                try:
+                    s.pause()
+                    s.note("idle_pause", {"idle_seconds": round(now - s.last_seen)})
+                except ValueError:   # a Ray run whose worker was lost meanwhile: nothing to pause
+                    continue
+                log.info("run %s paused: its owner %s has not looked at it for %d s", s.run_id, s.owner,
+                         round(now - s.last_seen))
+                paused.append(s.run_id)
+        return paused
+
+
+class RunRegistry(IdleRuns):
     """All sessions of this process; thread-safe. A Streamlit app keeps one in ``st.cache_resource``.
 
     Limits, so nothing one browser does or leaves behind holds the class: every active run trains, in time
@@ -147,22 +176,6 @@ class RunRegistry:
     def sessions(self) -> list[TrainingSession]:
         with self._lock:
             return list(self._sessions.values())
-
-    def running(self) -> list[TrainingSession]:
-        return [s for s in self.sessions() if s.snapshot().state in ("running", "starting", "queued", "paused")]
-
-    def pause_idle(self, now: float | None = None) -> list[str]:
-        """Pause running runs whose owner has not looked at them for ``idle_pause_s``; return their ids."""
-        now = time.time() if now is None else now
-        paused = []
-        for s in self.sessions():
-            if s.owner and s.snapshot().state == "running" and now - s.last_seen > self.idle_pause_s:
-                s.pause()
-                s.note("idle_pause", {"idle_seconds": round(now - s.last_seen)})
-                log.info("run %s paused: its owner %s has not looked at it for %d s", s.run_id, s.owner,
-                         round(now - s.last_seen))
-                paused.append(s.run_id)
-        return paused
 
     def _reap_loop(self) -> None:
         while not self._closed.wait(min(30.0, max(1.0, self.idle_pause_s / 4))):
