@@ -13,14 +13,13 @@ import pytest
 from waiting import wait_for
 
 from gan_core.config import TrainConfig
-
-if os.environ.get("GAN_REQUIRE_RAY") == "1":
-    import ray
-else:
-    ray = pytest.importorskip("ray", reason="Ray is the optional cluster extra: pip install -r requirements-ray.txt")
-
 from gan_core.runtime import ray_backend
 from gan_core.runtime.ray_backend import RayRegistry
+
+try:
+    import ray
+except ImportError:   # the module still collects: `-m "not ray"` (the oldest-versions job) deselects it then
+    ray = None
 
 pytestmark = pytest.mark.ray
 REPO = Path(__file__).resolve().parents[1]
@@ -28,6 +27,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
+    if ray is None:
+        reason = "Ray is the optional cluster extra: pip install -r requirements-ray.txt"
+        if os.environ.get("GAN_REQUIRE_RAY") == "1":
+            pytest.fail(reason + " (GAN_REQUIRE_RAY=1 forbids skipping)")
+        pytest.skip(reason)
     runs = tmp_path_factory.mktemp("ray-runs")
     before = os.environ.get("GAN_RUNS_DIR")
     os.environ["GAN_RUNS_DIR"] = str(runs)     # before the workers start: they inherit it
