@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
 VENV=${VENV_MIN:-.venv-min}
-PINNED=(torch torchvision numpy streamlit plotly pandas)
+PINNED=(torch torchvision numpy streamlit plotly pandas pyarrow)
 start=$(date +%s)
 test -x "$VENV/bin/python" || "$PY" -m venv "$VENV"
 constraints="$VENV/constraints.txt"
