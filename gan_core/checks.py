@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import reprlib
 from dataclasses import fields
@@ -176,3 +177,13 @@ class DictConfig:
 
     def replace(self, **changes: Any):
         return type(self).from_dict({**self.to_dict(), **changes})
+
+
+def env_int(name: str, low: int, high: int) -> int | None:
+    """``$name`` as an integer from ``low`` to ``high``, None when unset; ValueError naming it otherwise."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ValueError(f"{name}={value!r} is not allowed; give an integer from {low} to {high}")
+    return int(value)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from gan_core.checks import env_int
 from gan_core.logs import refusal, short
 from gan_core.paths import runs_root
 from gan_core.runtime import store, uploads
@@ -24,10 +25,8 @@ log = logging.getLogger(__name__)
 def default_per_owner() -> int:
     """How many unfinished runs (training, queued, paused) one browser may have: ``$GAN_MAX_RUNS_PER_BROWSER`` if
     set, else 3."""
-    value = os.environ.get("GAN_MAX_RUNS_PER_BROWSER", "3")
-    if not value.isdigit() or not 1 <= int(value) <= 1000:
-        raise ValueError(f"GAN_MAX_RUNS_PER_BROWSER={value!r} is not allowed; give an integer from 1 to 1000")
-    return int(value)
+    chosen = env_int("GAN_MAX_RUNS_PER_BROWSER", 1, 1000)
+    return 3 if chosen is None else chosen
 
 
 class IdleRuns:

@@ -19,18 +19,11 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from gan_core.checks import env_int
+
 SLICE_S = 0.05              # one turn: long beside a thread switch (~0.1 ms), short beside a page refresh (1 s)
 RUN_MEMORY = 256 * 2**20    # what one dashboard run may take (a Fashion-MNIST DCGAN with its data, measured in
                             # bench/class_throughput.py); the default cap on active runs leaves room for that many
-
-
-def _env_int(name: str, low: int, high: int) -> int | None:
-    value = os.environ.get(name)
-    if not value:
-        return None
-    if not value.isdigit() or not low <= int(value) <= high:
-        raise ValueError(f"{name}={value!r} is not allowed; give an integer from {low} to {high}")
-    return int(value)
 
 
 def default_cap() -> int:
@@ -38,7 +31,7 @@ def default_cap() -> int:
     the free memory holds at ``RUN_MEMORY`` each, from 1 to 64. Runs past it wait in a queue."""
     from gan_core.device import free_memory
 
-    chosen = _env_int("GAN_MAX_RUNNING", 1, 256)
+    chosen = env_int("GAN_MAX_RUNNING", 1, 256)
     if chosen is not None:
         return chosen
     import torch
@@ -54,7 +47,7 @@ def default_slots() -> int:
     fight for the same cores."""
     import torch
 
-    chosen = _env_int("GAN_TRAIN_SLOTS", 1, 256)
+    chosen = env_int("GAN_TRAIN_SLOTS", 1, 256)
     if chosen is not None:
         return chosen
     if torch.cuda.is_available():
