@@ -91,3 +91,5 @@ st.caption(t("disc.update_at", step=effect.step))
 st.markdown(t("disc.numbers", real=effect.real_moved, fake=effect.fake_moved, before=effect.gap_before,
               after=effect.gap_after))
 notice(f"disc.update_{part}_text")
+st.markdown(t(f"disc.update_{part}_{'closer' if effect.closer else 'apart'}", before=effect.gap_before,
+              after=effect.gap_after, step=effect.step))

@@ -33,8 +33,8 @@ def _centroid(fig: go.Figure, c: np.ndarray, name: str, color: str, hollow: bool
               showlegend: bool = True) -> None:
     fig.add_trace(go.Scatter(x=[c[0]], y=[c[1]], mode="markers", name=name, hovertemplate=f"{name}<extra></extra>",
                              showlegend=showlegend, legendgroup=name,
-                             marker=dict(symbol="x-thin-open" if hollow else "x", size=16, color=color,
-                                         line=dict(width=3, color=color))))
+                             marker=dict(symbol="circle-open" if hollow else "x-thin", size=12, color=color,
+                                         line=dict(width=2, color=color))))
 
 
 def _arrow(fig: go.Figure, start: np.ndarray, end: np.ndarray, color: str) -> None:

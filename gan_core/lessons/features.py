@@ -165,6 +165,11 @@ class UpdateEffect:
     def gap_after(self) -> float:
         return centroid_gap(self.real_after, self.fake_after)
 
+    @property
+    def closer(self) -> bool:
+        """Did the updates bring the two centroids closer (what a G update does while the clouds are apart)?"""
+        return self.gap_after < self.gap_before
+
 
 class _FixedBatch:
     """Stands in for the trainer's Batcher: D's update sees exactly the real samples being followed."""

@@ -38,11 +38,33 @@ def test_finished_two_unit_run(runs_dir):
     assert probe.endswith("%") and 0 <= int(probe[:-1]) <= 100
     # one generator update on a private copy: the real features do not move
     assert "moved by at most **0**" in _texts(at)
+    _verdict_matches_numbers(at, "fake centroid came closer", "fake centroid moved *away*")
     at.segmented_control(key="disc_part").set_value("d").run()
     assert not at.exception
-    assert "moved by at most **0**" not in _texts(at)             # a D update moves the real features too
+    assert "moved by at most **0**" not in _texts(at)
+    _verdict_matches_numbers(at, "centroids came closer", "pushed the centroids apart")             # a D update moves the real features too
     at.slider(key="disc_n").set_value(5).run()
     assert not at.exception and "After 5 discriminator update(s)" in _texts(at)
+
+
+def _verdict_matches_numbers(at, closer: str, apart: str) -> None:
+    """The notice under the update says what its numbers show: closer when the centroid distance fell."""
+    import re
+
+    text = _texts(at)
+    before, after = (float(v) for v in re.search(r"centroids \*\*([\d.]+) → ([\d.]+)\*\*", text).groups())
+    assert (closer in text) == (after < before) and (apart in text) == (after >= before), text
+
+
+def test_update_verdict_follows_the_centroids():
+    import numpy as np
+
+    from gan_core.lessons.features import UpdateEffect
+
+    real = np.zeros((8, 2))
+    fake = np.ones((8, 2))
+    assert UpdateEffect("g", 1, 0, real, real, fake, fake * 0.5).closer
+    assert not UpdateEffect("g", 1, 0, real, real, fake * 0.5, fake).closer   # near equilibrium: away
 
 
 def test_wide_features_use_pca(runs_dir):
