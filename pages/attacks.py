@@ -6,7 +6,6 @@ import streamlit as st
 
 from gan_core.lessons import attack_views as av
 from ui import attack_panels as ap
-from ui.components.plotly_live import static_chart
 from ui.i18n import current_lang, t
 
 DATASETS = ("digits", "fashion_mnist", "mnist")
@@ -30,7 +29,7 @@ robust, robust_id = ap.robust(dataset)
 
 k = st.columns([1, 1, 1, 1, 2])   # the target class box holds "untargeted" and Fashion-MNIST's names
 method = k[0].selectbox(t("atk.method"), av.METHODS, key="atk_method", format_func=str.upper)
-eps = k[1].number_input("eps", value=0.15, step=0.01, format="%.3f", key="atk_eps", help=t("atk.eps_help"))
+eps = k[1].number_input("eps", value=0.1, step=0.01, format="%.3f", key="atk_eps", help=t("atk.eps_help"))
 alpha = k[2].number_input("alpha", value=0.02, step=0.005, format="%.3f", key="atk_alpha", help=t("atk.alpha_help"))
 steps = k[3].number_input(t("atk.steps"), value=20, step=1, key="atk_steps", help=t("atk.steps_help"))
 target = k[4].selectbox(t("atk.target"), [None, *range(num_classes)], key="atk_target",
@@ -73,13 +72,10 @@ else:
         left, right = st.columns([3, 2])
         left.plotly_chart(ap.images_figure(r, float(eps), lang), key="atk-images")
         right.plotly_chart(ap.probs_figure(r, lang, dataset), key="atk-probs")
-        st.markdown(t("atk.notice_one"))
+        st.markdown(t("atk.notice_one", eps=float(eps)))
 
     st.subheader(t("atk.sec_curve"))
-    by_model = {ap.STANDARD: ap.curves(dataset, ap.STANDARD, standard)}
-    if robust is not None:
-        by_model[ap.ROBUST] = ap.curves(dataset, robust_id, robust)
-    static_chart(ap.eps_figure(by_model, lang), key="atk-eps")
+    ap.eps_section(dataset, standard, robust, robust_id, lang)
     st.markdown(t("atk.notice_curve"))
 
 st.subheader(t("atk.sec_train"))

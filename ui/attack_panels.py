@@ -2,6 +2,9 @@
 browser's adversarial-training run, the figures, and the adversarial-training panel with its live curves."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -14,7 +17,7 @@ from gan_core.lessons import attack_views as av
 from gan_core.lessons.adversarial import METHODS, AdversarialTrainer, AdvTrainConfig
 
 from . import browser, confirm, inspect_source, lesson_runs, run_reads
-from .components.plotly_live import live_chart
+from .components.plotly_live import live_chart, static_chart
 from .i18n import current_lang, t
 from .shift_charts import stacked_figure
 
@@ -42,6 +45,61 @@ def curves(dataset: str, model_id: str, _model) -> dict:
     ``robust-<run>-<step>``), ``_model`` is not hashed."""
     x, y, _ = test_split(dataset)
     return av.eps_curves(_model, *av.fixed_subset(x, y, 300))
+
+
+@st.cache_resource(show_spinner=False)
+def _curve_jobs() -> tuple[ThreadPoolExecutor, dict[tuple[str, str], Future], threading.Lock]:
+    """The server's one thread for robust models' curves and their jobs by ``(dataset, model id)``."""
+    return ThreadPoolExecutor(1, thread_name_prefix="robust-curve"), {}, threading.Lock()
+
+
+JOBS_KEPT = 16
+
+
+def robust_curves(dataset: str, model_id: str, model) -> tuple[dict | None, bool]:
+    """``(curve, ready)`` of a robust model: its accuracy-vs-eps curve (seconds of PGD while adversarial
+    training takes the cores) is computed on a background thread, so no interaction waits for it. Until it is
+    ready, the newest finished curve of the same run (or None) with ``ready`` False."""
+    pool, jobs, lock = _curve_jobs()
+    key = (dataset, model_id)
+    with lock:
+        job = jobs.get(key)
+        if job is None:
+            x, y, _ = test_split(dataset)
+            job = jobs[key] = pool.submit(av.eps_curves, model, *av.fixed_subset(x, y, 300))
+            while len(jobs) > JOBS_KEPT:
+                jobs.pop(next(iter(jobs)))     # the oldest first
+        if job.done():
+            return (None if job.exception() else job.result()), True
+        run = model_id.rsplit("-", 1)[0] + "-"
+        older = [j for (d, m), j in jobs.items() if d == dataset and m.startswith(run) and j.done()
+                 and j.exception() is None]
+    return (older[-1].result() if older else None), False
+
+
+def eps_section(dataset: str, standard, robust_model, robust_id: str | None, lang: str) -> None:
+    """Accuracy against eps of the standard model and, once its curve is computed, the robust one; polls
+    while the robust curve is being computed."""
+    by_model = {STANDARD: curves(dataset, STANDARD, standard)}
+    ready = True
+    if robust_model is not None:
+        curve, ready = robust_curves(dataset, robust_id, robust_model)
+        if curve is not None:
+            by_model[ROBUST] = curve
+        if not ready:
+            st.caption(t("atk.curve_updating", step=int(robust_id.rsplit("-", 1)[1])))
+    static_chart(eps_figure(by_model, lang), key="atk-eps")
+    if not ready:
+        st.fragment(run_every=browser.refresh_s())(_curve_ready)(dataset, robust_id)
+
+
+def _curve_ready(dataset: str, robust_id: str) -> None:
+    """Reruns the page once the robust curve it waits for is done."""
+    _, jobs, lock = _curve_jobs()
+    with lock:
+        job = jobs.get((dataset, robust_id))
+    if job is None or job.done():
+        st.rerun()
 
 
 def robust(dataset: str):

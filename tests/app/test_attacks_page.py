@@ -1,6 +1,7 @@
 """The Attacks page in AppTest: one attack on digits, the eps bound, bad knobs, adversarial training's Start,
 Pause and Stop, the robust model joining the curve, the discriminator option without a GAN run, 简体中文."""
 from apptest_helpers import click, open_app, poll
+from waiting import wait_for
 from test_discriminator_page import digits, disk_run
 
 from ui import lesson_runs
@@ -63,8 +64,9 @@ def test_adversarial_training_starts_pauses_stops_and_adds_the_robust_curve():
     assert poll(at, lambda: len(sess.series(["pgd_acc"])["step"]) >= 1, timeout=60)
     at.radio(key="atk_model").set_value("robust").run()
     assert not at.exception and any("Robust classifier from" in c.value for c in at.caption)
-    names = [tr["name"] for tr in _eps_traces(at)]
-    assert any(n.startswith("robust") for n in names) and any(n.startswith("standard") for n in names)
+    # the robust curve is computed in the background: the page shows it once done, the standard one at once
+    assert any(n.startswith("standard") for n in _names(at))
+    assert poll(at, lambda: any(n.startswith("robust") for n in _names(at)), timeout=60)
     if sess.snapshot().state == "running":
         click(at, "btn_atk_pause")
         assert poll(at, lambda: sess.snapshot().state in ("paused", "finished"), timeout=20)
@@ -74,6 +76,41 @@ def test_adversarial_training_starts_pauses_stops_and_adds_the_robust_curve():
         click(at, "btn_confirm_stop")
     assert sess.wait(30) and sess.snapshot().state in ("stopped", "finished")
     lesson_runs.registry("attacks").stop_all()
+
+
+def _names(at) -> list[str]:
+    return [tr["name"] for tr in _eps_traces(at)]
+
+
+def test_the_robust_curve_is_computed_off_the_page_thread():
+    """A robust model's curve (seconds of PGD) never holds up a rerun: while it is computed, the page gets the
+    run's previous curve (None at first) at once, and the new one when it is done."""
+    import threading
+
+    import torch
+
+    from ui import attack_panels as ap
+
+    release = threading.Event()
+
+    class Slow(torch.nn.Module):       # a classifier whose first forward waits until the test lets it go
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(64, 10)
+
+        def forward(self, x):
+            release.wait(30)
+            return self.lin(x.flatten(1))
+
+    model = Slow()
+    assert ap.robust_curves("digits", "robust-run-x-100", model) == (None, False)   # returned at once
+    release.set()
+    waited = wait_for(lambda: ap.robust_curves("digits", "robust-run-x-100", model)[1], 60)
+    curve, ready = waited and ap.robust_curves("digits", "robust-run-x-100", model)
+    assert ready and len(curve["pgd"]) == len(curve["eps"])
+    release.clear()                    # the next copy of the same run: its previous curve meanwhile
+    assert ap.robust_curves("digits", "robust-run-x-350", model) == (curve, False)
+    release.set()
 
 
 def _eps_traces(at):
