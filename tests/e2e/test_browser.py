@@ -155,11 +155,16 @@ def test_draw_points_train_on_them_and_slow_motion(page, server):
     _stroke(page, box, 0.7, 0.6)
     assert wait_for(lambda: _drawn(page) > first, 30), "the second stroke did not reach Python"
     shot(page, "own-data-drawn")
+    drawn = _drawn(page)
     page.get_by_role("button", name="Train on these points", exact=True).click()
     page.get_by_role("heading", name="Train").first.wait_for(timeout=30_000)
     assert wait_for(lambda: chart(page, False)[1].get("fake"), timeout=60), "no plane for the drawn points"
     shot(page, "own-data-training")
     stop(page)
+    page.get_by_role("link", name="Your own data").click()       # back: the drawing is still there
+    assert wait_for(lambda: _drawn(page) == drawn, 30), f"the drawing was lost: {_drawn(page)} of {drawn} points"
+    assert page.locator(".gc-canvas .count").first.inner_text().strip() == str(drawn)   # on the canvas too
+    shot(page, "own-data-kept")
 
     page.get_by_role("link", name="One step, slowly").click()
     page.get_by_role("button", name="Run one iteration in slow motion", exact=True).click()

@@ -26,12 +26,13 @@ export default function (component) {
     root.innerHTML = '<canvas width="480" height="480"></canvas><div class="bar"><button type="button"></button>' +
                      '<span class="count"></span></div>';
     parentElement.appendChild(root);
-    root.points = [];
+    root.points = ((data && data.points) || []).slice();   // what this browser drew before it left the page
   }
   const canvas = root.querySelector("canvas");
   const button = root.querySelector("button");
   const count = root.querySelector(".count");
   button.textContent = clearLabel;
+  root.style.setProperty("--gc-accent", pal.accent || "#7b52ab");
   canvas.style.borderColor = pal.border; button.style.borderColor = pal.border;
   button.style.background = pal.button; button.style.color = pal.text; count.style.color = pal.text;
   const ctx = canvas.getContext("2d");
@@ -82,8 +83,13 @@ export default function (component) {
 _CSS = """
 .gc-canvas canvas { width: 100%; max-width: 480px; aspect-ratio: 1; border: 1px solid; border-radius: 6px;
                     touch-action: none; cursor: crosshair; display: block; }
-.gc-canvas .bar { margin-top: 6px; font-family: sans-serif; font-size: 14px; }
-.gc-canvas button { padding: 4px 12px; border-radius: 6px; border: 1px solid; cursor: pointer; }
+.gc-canvas .bar { margin-top: 8px; display: flex; align-items: center; gap: 10px;
+                  font-family: "Source Sans Pro", "Source Sans 3", sans-serif; font-size: 14px; }
+.gc-canvas button { font: inherit; font-size: 16px; line-height: 1.6; min-height: 40px; padding: 4px 12px;
+                    border-radius: 8px; border: 1px solid; cursor: pointer; transition: border-color .15s, color .15s; }
+.gc-canvas button:hover, .gc-canvas button:focus-visible { border-color: var(--gc-accent) !important; color: var(--gc-accent) !important;
+                    outline: none; }
+.gc-canvas .count { opacity: 0.7; }
 """
 
 PALETTES = {   # the canvas in the page's theme (``browser.dark_theme``); the points are the real data's green
@@ -96,12 +102,28 @@ PALETTES = {   # the canvas in the page's theme (``browser.dark_theme``); the po
 _canvas = st.components.v2.component("gan_classroom.point_canvas", js=_JS, css=_CSS)
 
 
+MAX_POINTS = 5000   # the canvas stops spraying here
+
+
+def _kept(points) -> list[list[float]]:
+    """The drawing as the browser sent it, checked: at most MAX_POINTS finite pairs inside the canvas."""
+    try:
+        arr = np.asarray(points, dtype=np.float64).reshape(-1, 2)[:MAX_POINTS]
+    except (TypeError, ValueError):
+        return []
+    arr = arr[np.isfinite(arr).all(1) & (np.abs(arr) <= LIMIT).all(1)]
+    return arr.tolist()
+
+
 def point_canvas(key: str, clear_label: str = "Clear") -> np.ndarray:
     """Mount the canvas (in the page's theme: ``PALETTES``); return the points drawn so far as ``(n, 2)`` float32
-    (empty ``(0, 2)`` at first)."""
-    palette = PALETTES["dark" if dark_theme() else "light"]
-    result = _canvas(key=key, data={"limit": LIMIT, "clear": clear_label, "palette": palette}, default={"points": []},
-                     on_points_change=lambda: None)
-    points = getattr(result, "points", None) or []
-    arr = np.asarray(points, dtype=np.float32).reshape(-1, 2)
-    return arr
+    (empty ``(0, 2)`` at first). The drawing is kept in this browser's session (``<key>_kept``), so it is still
+    there when the student comes back from another page (Streamlit forgets a widget's state when its page is
+    left)."""
+    palette = {**PALETTES["dark" if dark_theme() else "light"], "accent": st.get_option("theme.primaryColor")}
+    kept = st.session_state.get(f"{key}_kept", [])
+    result = _canvas(key=key, data={"limit": LIMIT, "clear": clear_label, "palette": palette, "points": kept},
+                     default={"points": kept}, on_points_change=lambda: None)
+    points = _kept(getattr(result, "points", None) or [])
+    st.session_state[f"{key}_kept"] = points
+    return np.asarray(points, dtype=np.float32).reshape(-1, 2)
