@@ -107,20 +107,32 @@ def probe_history(run_id: str, history: list) -> tuple[np.ndarray, np.ndarray]:
 
 def history_index(history: list, key: str, label: str, help: str = "") -> int:
     """A slider over the view history (by step) that follows the newest view until the student moves it back;
-    a step thinned out of a long history snaps to the nearest one kept."""
+    a step thinned out of a long history snaps to the nearest one kept.
+
+    When a rerun moves the slider to a newer step, the browser may answer with the value it showed before (a
+    change nobody made): a change back to the value this function set one rerun earlier is taken for that echo
+    and ignored, so the slider keeps following (checked in Chromium: without this it stopped at the step shown
+    when the page opened)."""
     steps = [v.step for v in history]
-    follow_key = key + "_follow"
+    follow_key, set_key = key + "_follow", key + "_set"
     chosen = st.session_state.get(key)
     if st.session_state.get(follow_key, True) or chosen is None:
         chosen = steps[-1]
     elif chosen not in steps:
         chosen = min(steps, key=lambda s: abs(s - chosen))
     st.session_state[key] = chosen
+    last = st.session_state.get(set_key, (None, None))[0]
+    st.session_state[set_key] = (chosen, last if last != chosen else st.session_state.get(set_key, (None, None))[1])
     if len(steps) == 1:
         return 0
 
     def _moved() -> None:
-        st.session_state[follow_key] = st.session_state[key] == steps[-1]
+        value = st.session_state[key]
+        now, before = st.session_state.get(set_key, (None, None))
+        if value == before and value != now:
+            st.session_state[key] = now          # the browser's echo of the old value
+            return
+        st.session_state[follow_key] = value == steps[-1]
 
     value = st.select_slider(label, options=steps, key=key, on_change=_moved, help=help,
                              format_func=lambda s: f"{s:,}")

@@ -81,6 +81,12 @@ def test_live_run_history_slider_and_the_run_is_untouched(runs_dir):
     assert poll(at, lambda: any(s.key == "disc_hist" and len(s.options) >= 3 for s in at.select_slider))
     slider = at.select_slider(key="disc_hist")
     assert len(slider.options) >= 3 and slider.value == int(slider.options[-1].replace(",", ""))  # the newest
+    shown = slider.value
+    assert poll(at, lambda: at.select_slider(key="disc_hist").value != shown)   # it follows the newest view
+    at.select_slider(key="disc_hist").set_value(shown).run()       # the browser echoing the value it showed before
+    echoed = at.select_slider(key="disc_hist")
+    assert echoed.value == int(echoed.options[-1].replace(",", "")) and echoed.value != shown   # still following
+    slider = echoed
     slider.set_value(0).run()                                      # walk back to the first snapshot (step 0)
     assert not at.exception and at.select_slider(key="disc_hist").value == 0
     assert poll(at, lambda: len(at.select_slider(key="disc_hist").options) > len(slider.options))
