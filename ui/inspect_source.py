@@ -109,33 +109,27 @@ def history_index(history: list, key: str, label: str, help: str = "") -> int:
     """A slider over the view history (by step) that follows the newest view until the student moves it back;
     a step thinned out of a long history snaps to the nearest one kept.
 
-    When a rerun moves the slider to a newer step, the browser may answer with the value it showed before (a
-    change nobody made): a change back to the value this function set one rerun earlier is taken for that echo
-    and ignored, so the slider keeps following (checked in Chromium: without this it stopped at the step shown
-    when the page opened)."""
+    While it follows, the slider's widget key carries the newest step (``<key>@<step>``): a new widget each time
+    the newest view changes, drawn at that step. A browser keeps the value it first showed and sends it back,
+    whatever the server sets through the session state (checked in Chromium: the slider stayed at the step
+    shown when the page opened). Once the student picks an older step (``<key>_chosen``), one widget
+    (``<key>@fixed``) keeps it; moving it to the newest step follows again."""
     steps = [v.step for v in history]
-    follow_key, set_key = key + "_follow", key + "_set"
-    chosen = st.session_state.get(key)
-    if st.session_state.get(follow_key, True) or chosen is None:
-        chosen = steps[-1]
-    elif chosen not in steps:
+    chosen_key = key + "_chosen"
+    chosen = st.session_state.get(chosen_key)
+    if chosen is not None and chosen not in steps:
         chosen = min(steps, key=lambda s: abs(s - chosen))
-    st.session_state[key] = chosen
-    last = st.session_state.get(set_key, (None, None))[0]
-    st.session_state[set_key] = (chosen, last if last != chosen else st.session_state.get(set_key, (None, None))[1])
+        st.session_state[chosen_key] = chosen
     if len(steps) == 1:
         return 0
+    widget = f"{key}@{steps[-1]}" if chosen is None else f"{key}@fixed"
 
     def _moved() -> None:
-        value = st.session_state[key]
-        now, before = st.session_state.get(set_key, (None, None))
-        if value == before and value != now:
-            st.session_state[key] = now          # the browser's echo of the old value
-            return
-        st.session_state[follow_key] = value == steps[-1]
+        value = st.session_state[widget]
+        st.session_state[chosen_key] = None if value == steps[-1] else value
 
-    value = st.select_slider(label, options=steps, key=key, on_change=_moved, help=help,
-                             format_func=lambda s: f"{s:,}")
+    value = st.select_slider(label, options=steps, value=steps[-1] if chosen is None else chosen, key=widget,
+                             on_change=_moved, help=help, format_func=lambda s: f"{s:,}")
     return steps.index(value)
 
 

@@ -78,24 +78,31 @@ def test_live_run_history_slider_and_the_run_is_untouched(runs_dir):
     sess = server.registry().create(quadratic(max_steps=0, snapshot_every=25))
     sess.start()
     at = open_app(PAGE, run=sess.run_id)
-    assert poll(at, lambda: any(s.key == "disc_hist" and len(s.options) >= 3 for s in at.select_slider))
-    slider = at.select_slider(key="disc_hist")
-    assert len(slider.options) >= 3 and slider.value == int(slider.options[-1].replace(",", ""))  # the newest
+    assert poll(at, lambda: _history(at) is not None and len(_history(at).options) >= 3)
+    slider = _history(at)
+    assert slider.value == int(slider.options[-1].replace(",", ""))                # the newest
     shown = slider.value
-    assert poll(at, lambda: at.select_slider(key="disc_hist").value != shown)   # it follows the newest view
-    at.select_slider(key="disc_hist").set_value(shown).run()       # the browser echoing the value it showed before
-    echoed = at.select_slider(key="disc_hist")
-    assert echoed.value == int(echoed.options[-1].replace(",", "")) and echoed.value != shown   # still following
-    slider = echoed
+    assert poll(at, lambda: _history(at).value != shown)          # it follows the newest view
+    assert _history(at).value == int(_history(at).options[-1].replace(",", ""))
+    slider = _history(at)
     slider.set_value(0).run()                                      # walk back to the first snapshot (step 0)
-    assert not at.exception and at.select_slider(key="disc_hist").value == 0
-    assert poll(at, lambda: len(at.select_slider(key="disc_hist").options) > len(slider.options))
-    assert at.select_slider(key="disc_hist").value == 0            # stays there while the run goes on
+    assert not at.exception and _history(at).value == 0
+    assert poll(at, lambda: len(_history(at).options) > len(slider.options))
+    assert _history(at).value == 0                                 # stays there while the run goes on
+    newest = _history(at).options[-1]
+    _history(at).set_value(int(newest.replace(",", ""))).run()     # back to the newest: it follows again
+    assert poll(at, lambda: _history(at).options[-1] != newest)
+    assert _history(at).value == int(_history(at).options[-1].replace(",", ""))
     step = sess.snapshot().step
     at.button(key="btn_disc_again").click().run()                  # the update experiment on the newest model
     assert not at.exception and "moved by at most **0**" in _texts(at)
     assert poll(at, lambda: sess.snapshot().step > step) and sess.snapshot().state == "running"
     sess.stop()
+
+
+def _history(at):
+    """The history slider (its widget key carries the newest step while it follows: ``disc_hist@<step>``)."""
+    return next((s for s in at.select_slider if s.key and s.key.startswith("disc_hist@")), None)
 
 
 def test_chinese(runs_dir):
