@@ -29,5 +29,7 @@ PAGES = [  # (file, title key, icon, url path)
 page = st.navigation([st.Page(f, title=t(k), icon=i, url_path=u, default=n == 0)
                       for n, (f, k, i, u) in enumerate(PAGES)])
 sidebar.render()
-owner_cookie.keep_token()  # a new browser's owner token goes into its cookie: a reload still owns its runs
+browser.browser_id()  # from the first run on, so the token's element below is there on every run, not just later
+with st.sidebar:  # (not the main area: an element that appears there later shifts the page and resets its tabs)
+    owner_cookie.keep_token()  # a new browser's owner token goes into its cookie: a reload still owns its runs
 page.run()

@@ -4,10 +4,10 @@ import numpy as np
 import streamlit as st
 
 from gan_core.runtime import uploads
-from ui import browser, charts, owndata, server
+from ui import browser, charts, owndata, server, upload_jobs
 from ui.components.canvas import point_canvas
 from ui.components.plotly_live import static_chart
-from ui.i18n import code, current_lang, t
+from ui.i18n import current_lang, t
 
 st.title(t("page.own_data"))
 st.caption(t("own.intro"))
@@ -44,13 +44,13 @@ with upload_tab:
 with images_tab:
     images = st.file_uploader(t("own.images_file"), type=uploads.UPLOAD_TYPES, accept_multiple_files=True,
                               key="own_images", help=t("own.images_help", mb=uploads.MAX_UPLOAD_BYTES // 2**20))
-    if st.button(t("own.train_images"), type="primary", key="btn_train_images", disabled=not images):
-        try:
-            path, data = uploads.save_images([(f.name, f.getvalue()) for f in images], server.registry().root,
-                                             browser.browser_id())
-        except ValueError as exc:
-            st.error(t("own.bad_file", msg=code(exc)))
-        else:
-            owndata.train_on("folder", path, t("own.images_saved", n=len(data.x), size=data.x.shape[-1],
-                                                 colour=t("own.gray" if data.x.shape[1] == 1 else "own.colour"),
-                                                 classes=owndata.classes_text(data.class_names), path=path.name))
+    note = st.session_state.pop(owndata.NOTE, None)
+    if note:
+        (st.info if note[0] == "info" else st.error)(note[1])
+    job = upload_jobs.current(browser.browser_id())
+    busy = job is not None and not job.future.done()
+    if st.button(t("own.train_images"), type="primary", key="btn_train_images", disabled=not images or busy):
+        upload_jobs.start([(f.name, f.getvalue()) for f in images], server.registry().root, browser.browser_id())
+        st.rerun()
+    if job is not None:
+        st.fragment(run_every=0.5 if busy else None)(owndata.decode_panel)(job)

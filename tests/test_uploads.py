@@ -220,3 +220,24 @@ def test_a_dead_servers_upload_leftovers_are_swept_at_start(tmp_path):
         assert not old_dir.exists() and not old_pt.exists() and fresh.exists() and kept.exists()
     finally:
         reg.stop_all()
+
+
+def test_progress_is_reported_and_cancel_leaves_nothing(tmp_path):
+    """Decoding tells how far it is (images decoded of all), and a progress callback that raises Cancelled (the
+    page's Cancel) stops it: no data set, no temporary folder."""
+    from gan_core.data.user import PROGRESS_EVERY, Cancelled
+
+    members = {f"{c}/{i}.png": png(40 * c + i) for c in range(2) for i in range(PROGRESS_EVERY + 8)}
+    seen = []
+    path, data = uploads.save_images([("set.zip", zipped(members))], tmp_path, progress=lambda d, n: seen.append((d, n)))
+    assert len(data.x) == len(members) and seen[-1] == (len(members), len(members))
+    decoded = [d for d, _ in seen if d]
+    assert decoded == sorted(decoded) and PROGRESS_EVERY in decoded          # more than one step along the way
+
+    def stop_midway(done, total):
+        if done >= PROGRESS_EVERY:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        uploads.save_images([("set.zip", zipped(members))], tmp_path / "second", progress=stop_midway)
+    assert left_over(tmp_path / "second") == []

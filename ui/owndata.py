@@ -106,6 +106,46 @@ def train_on(dataset: str, path: Path, saved: str) -> None:
     st.switch_page("pages/train.py")
 
 
+NOTE = "own_decode_note"   # the outcome of this browser's last upload that trained nothing: (kind, text)
+
+
+def decode_panel(job) -> None:
+    """An upload being decoded (``upload_jobs.DecodeJob``): its progress and Cancel while it runs; then the
+    run it trains, or why it was refused, or that it was cancelled."""
+    import streamlit as st
+
+    from gan_core.data.user import Cancelled
+
+    from . import browser, upload_jobs
+
+    if not job.future.done():
+        if job.waiting:
+            st.progress(0.0, text=t("own.decode_waiting", name=job.names))
+        elif job.total and job.done:
+            st.progress(job.done / job.total, text=t("own.decode_progress", done=job.done, total=job.total))
+        else:
+            st.progress(0.0, text=t("own.decode_reading", name=job.names))
+        st.button(t("own.decode_cancel"), key="btn_decode_cancel", on_click=job.cancel.set)
+        return
+    upload_jobs.take(browser.browser_id(), job)
+    try:
+        path, data = job.future.result()
+    except (Cancelled, ValueError, OSError) as exc:
+        if isinstance(exc, Cancelled):
+            note = ("info", t("own.decode_cancelled", name=job.names))
+        elif isinstance(exc, ValueError):
+            note = ("error", t("own.bad_file", msg=code(exc)))
+        else:   # a full disk: what, never where
+            note = ("error", t("own.bad_file", msg=code(f"the upload could not be stored "
+                                                        f"({exc.strerror or type(exc).__name__})")))
+        st.session_state[NOTE] = note
+        st.rerun()   # the whole page: the note above the uploader, the Train button enabled again
+    else:
+        train_on("folder", path, t("own.images_saved", n=len(data.x), size=data.x.shape[-1],
+                                   colour=t("own.gray" if data.x.shape[1] == 1 else "own.colour"),
+                                   classes=classes_text(data.class_names), path=path.name))
+
+
 def classes_text(names: tuple[str, ...] | None) -> str:
     if not names:
         return ""

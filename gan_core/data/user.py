@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -59,6 +60,16 @@ def browser_data_root(value: Any, roots: list[Path]) -> str:
     return str(resolved)
 
 
+Progress = Callable[[int, int], None]   # (images decoded, images to decode); may raise Cancelled to stop
+
+
+class Cancelled(Exception):
+    """Raised by a ``Progress`` callback to stop reading an upload (the student pressed Cancel)."""
+
+
+PROGRESS_EVERY = 32                      # images between two progress calls
+
+
 def file_label(path: str | Path) -> str:
     """How an error names a user file: its name only (its folder is the server's business)."""
     return Path(path).name or "data_root"
@@ -74,9 +85,10 @@ def read_folder(path: Path) -> Dataset:
     return _folder(str(path), _stamp(path))
 
 
-def check_folder(path: Path, label: str) -> Dataset:
-    """Decode ``path`` as ``read_folder`` does but uncached (an upload being checked); errors name ``label``."""
-    return _folder.__wrapped__(str(path), (), repr(label))
+def check_folder(path: Path, label: str, progress: Progress | None = None) -> Dataset:
+    """Decode ``path`` as ``read_folder`` does but uncached (an upload being checked); errors name ``label``;
+    ``progress`` is told how far the decoding is (and may stop it by raising ``Cancelled``)."""
+    return _read_folder(str(path), repr(label), progress)
 
 
 def _points(path: Path) -> Dataset:
@@ -196,7 +208,11 @@ def _images_in(folder: Path) -> list[Path]:
 
 
 @functools.lru_cache(maxsize=4)
-def _folder(path: str, stamp: tuple, label: str | None = None) -> Dataset:
+def _folder(path: str, stamp: tuple) -> Dataset:
+    return _read_folder(path)
+
+
+def _read_folder(path: str, label: str | None = None, progress: Progress | None = None) -> Dataset:
     """Images from an ImageFolder layout (>= 2 class subfolders), a flat folder, or an .npz/.npy file; errors
     name ``label`` (default: the file's or folder's name)."""
     root, label = Path(path), label or file_label(path)
@@ -206,7 +222,7 @@ def _folder(path: str, stamp: tuple, label: str | None = None) -> Dataset:
     groups = [_images_in(d) for d in classes] if len(classes) >= 2 else [_images_in(classes[0] if classes else root)]
     files = [p for g in groups for p in g]
     keep = _keep(len(files))
-    x, kept = _decode([files[i] for i in keep])
+    x, kept = _decode([files[i] for i in keep], progress)
     if not kept:
         raise ValueError(f"{label} holds no readable images ({len(files)} files with extensions "
                          f"{', '.join(sorted(IMAGE_EXTS))})")
@@ -216,12 +232,16 @@ def _folder(path: str, stamp: tuple, label: str | None = None) -> Dataset:
     return labelled("folder", x, labels, tuple(d.name for d in classes), path)
 
 
-def _decode(files: list[Path]) -> tuple[torch.Tensor, list[int]]:
-    """Decode with PIL, skipping unreadable or huge files; gray if all are gray; 28x28 if all are, else 32x32."""
+def _decode(files: list[Path], progress: Progress | None = None) -> tuple[torch.Tensor, list[int]]:
+    """Decode with PIL, skipping unreadable or huge files; gray if all are gray; 28x28 if all are, else 32x32.
+    ``progress(done, total)`` every PROGRESS_EVERY images (``done`` 0 while the headers are read)."""
     from PIL import Image, ImageOps
     bad = (OSError, ValueError, Image.DecompressionBombError)
+    tell = progress or (lambda done, total: None)
     heads = []   # (index, mode, size) read from the headers only
     for i, p in enumerate(files):
+        if i % PROGRESS_EVERY == 0:
+            tell(0, len(files))
         try:
             if p.stat().st_size <= MAX_FILE_BYTES:
                 with Image.open(p) as im:
@@ -237,7 +257,9 @@ def _decode(files: list[Path]) -> tuple[torch.Tensor, list[int]]:
     mode = "L" if all(m in _GRAY_MODES for _, m, _ in heads) else "RGB"
     side = 28 if heads and all(s == (28, 28) for _, _, s in heads) else 32
     arrays, kept = [], []
-    for i, _, _ in heads:
+    for k, (i, _, _) in enumerate(heads):
+        if k % PROGRESS_EVERY == 0:
+            tell(k, len(heads))
         try:
             with Image.open(files[i]) as im:
                 if "A" in im.mode or "transparency" in im.info:   # flatten transparency onto white
@@ -246,6 +268,7 @@ def _decode(files: list[Path]) -> tuple[torch.Tensor, list[int]]:
                 kept.append(i)
         except bad:
             continue
+    tell(len(heads), len(heads))
     u8 = np.stack(arrays) if arrays else np.zeros((0, side, side), np.uint8)
     return to_unit(u8[:, None] if u8.ndim == 3 else u8.transpose(0, 3, 1, 2)), kept
 

@@ -25,7 +25,15 @@ from pathlib import Path, PurePosixPath
 
 from gan_core.config import TrainConfig
 from gan_core.data.dataset import Dataset
-from gan_core.data.user import IMAGE_EXTS, MAX_FILE_BYTES, MAX_UNPACKED_BYTES, check_folder
+from gan_core.data.user import (
+    IMAGE_EXTS,
+    MAX_FILE_BYTES,
+    MAX_UNPACKED_BYTES,
+    PROGRESS_EVERY,
+    Cancelled,
+    Progress,
+    check_folder,
+)
 from gan_core.logs import refusal, short
 from gan_core.paths import browser_roots, uploads_dir
 from gan_core.runtime import store
@@ -48,6 +56,9 @@ def _logged(kind: str, name: str, browser: str | None) -> Iterator[None]:
     except ValueError as exc:
         log.warning("%s upload %s refused (browser=%s): %s", kind, short(name), browser or "-", refusal(exc))
         raise
+    except Cancelled:
+        log.info("%s upload %s cancelled (browser=%s)", kind, short(name), browser or "-")
+        raise
 
 
 def _mb(n: int) -> str:
@@ -66,20 +77,23 @@ def _safe_name(name: str) -> str:
 
 
 def save_images(files: list[tuple[str, bytes]], root: str | Path | None = None,
-                browser: str | None = None) -> tuple[Path, Dataset]:
+                browser: str | None = None, progress: Progress | None = None) -> tuple[Path, Dataset]:
     """Store an upload of images as a ``folder`` dataset; returns its path (the run's ``data_root``) and the data.
 
     Args:
         files: ``(file name, bytes)`` pairs: image files, or a single .zip, or a single .npz/.npy.
         root: the runs folder (default ``$GAN_RUNS_DIR``).
         browser: the id of the browser uploading (its own folder); None: the shared uploads folder.
+        progress: told ``(images decoded, images in all)`` as the work goes on (0 done while unpacking); it
+            may raise ``gan_core.data.user.Cancelled`` to stop: nothing is left behind.
     """
     label = files[0][0] if len(files) == 1 else f"{len(files)} files"
     with _logged("images", label, browser):
-        return _save_images(files, root, browser)
+        return _save_images(files, root, browser, progress)
 
 
-def _save_images(files: list[tuple[str, bytes]], root: str | Path | None, browser: str | None) -> tuple[Path, Dataset]:
+def _save_images(files: list[tuple[str, bytes]], root: str | Path | None, browser: str | None,
+                 progress: Progress | None = None) -> tuple[Path, Dataset]:
     if not files:
         raise ValueError(f"no files were uploaded; allowed: {_ALLOWED}")
     _check_size("the upload", sum(len(raw) for _, raw in files), MAX_UPLOAD_BYTES)
@@ -94,7 +108,7 @@ def _save_images(files: list[tuple[str, bytes]], root: str | Path | None, browse
             tmp.write_bytes(files[0][1])
         elif len(files) == 1 and suffixes[0] == ".zip":
             final = folder / uid
-            _unzip_images(files[0][0], files[0][1], tmp)
+            _unzip_images(files[0][0], files[0][1], tmp, progress)
         else:
             bad = [name for (name, _), s in zip(files, suffixes, strict=True) if s not in IMAGE_EXTS]
             if bad:
@@ -104,7 +118,8 @@ def _save_images(files: list[tuple[str, bytes]], root: str | Path | None, browse
             for i, (name, raw) in enumerate(files):
                 _check_size(repr(name), len(raw), MAX_FILE_BYTES)
                 (tmp / f"{i:05d}_{_safe_name(PurePosixPath(name).name)}").write_bytes(raw)
-        data = check_folder(tmp, label=files[0][0] if len(files) == 1 else f"{len(files)} uploaded files")
+        data = check_folder(tmp, label=files[0][0] if len(files) == 1 else f"{len(files)} uploaded files",
+                            progress=progress)
         tmp.rename(final)
     except BaseException:
         _remove(tmp)
@@ -112,7 +127,7 @@ def _save_images(files: list[tuple[str, bytes]], root: str | Path | None, browse
     return final, data
 
 
-def _unzip_images(name: str, raw: bytes, dest: Path) -> None:
+def _unzip_images(name: str, raw: bytes, dest: Path, progress: Progress | None = None) -> None:
     """Extract the image members of a zip into ``dest`` as ``<last folder>/<file>`` (an ImageFolder layout when
     the zip has one folder per class), within the member, size and name limits."""
     try:
@@ -126,7 +141,9 @@ def _unzip_images(name: str, raw: bytes, dest: Path) -> None:
         _check_size(f"{name!r} unpacked", sum(m.file_size for m in members), MAX_ZIP_BYTES)
         dest.mkdir()
         kept = 0
-        for m in members:
+        for j, m in enumerate(members):
+            if progress is not None and j % PROGRESS_EVERY == 0:
+                progress(0, len(members))
             parts = [p for p in PurePosixPath(m.filename.replace("\\", "/")).parts if p not in ("/", "")]
             is_link = stat.S_ISLNK(m.external_attr >> 16)
             if (is_link or not parts or any(p == ".." or p.startswith((".", "__MACOSX")) for p in parts)

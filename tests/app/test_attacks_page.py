@@ -1,8 +1,8 @@
 """The Attacks page in AppTest: one attack on digits, the eps bound, bad knobs, adversarial training's Start,
 Pause and Stop, the robust model joining the curve, the discriminator option without a GAN run, 简体中文."""
 from apptest_helpers import click, open_app, poll
-from waiting import wait_for
 from test_discriminator_page import digits, disk_run
+from waiting import wait_for
 
 from ui import lesson_runs
 

@@ -66,3 +66,4 @@ def test_failed_run_shows_message_and_hint(runs_dir, tmp_path):
     failure = [e.value for e in at.error if "row 3" in e.value]
     assert failure and not any(str(tmp_path) in e or "hello" in e for e in failure), failure   # no folder, no contents
     assert json.loads((sess.run_dir / "status.json").read_text())["status"] == "failed"
+

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 import torch
-from apptest_helpers import click, disk_run, open_app
+from apptest_helpers import click, disk_run, open_app, poll
 from PIL import Image
 
 from gan_core.config import TrainConfig
@@ -84,6 +84,7 @@ def test_upload_images_trains_on_them(runs_dir):
     at.file_uploader(key="own_images").set_value(("shapes.zip", buf.getvalue(), "application/zip")).run()
     at.button(key="btn_train_images").click().run()
     assert not at.exception, at.exception
+    assert poll(at, lambda: server.registry().sessions(), timeout=30)   # decoded off the page, then started
     sess = server.registry().sessions()[0]
     assert sess.config.dataset == "folder" and sess.config.data_root == str(uploads_dir(runs_dir, sess.owner) /
                                                                              uploads_left(runs_dir)[0])
@@ -99,7 +100,7 @@ def test_bad_image_uploads_say_why_and_start_nothing(runs_dir, files, message):
     at = open_app("pages/own_data.py")
     at.file_uploader(key="own_images").set_value([(n, raw, "application/octet-stream") for n, raw in files]).run()
     click(at, "btn_train_images")
-    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert poll(at, lambda: any(message in e.value for e in at.error), timeout=30), [e.value for e in at.error]
     assert not server.registry().sessions() and uploads_left(runs_dir) == []
 
 
@@ -111,3 +112,47 @@ def test_bad_csv_points_say_why_in_chinese():
     assert not at.exception and any("该文件无法使用" in e.value for e in at.error)
     click(at, "btn_train_csv")
     assert not server.registry().sessions()
+
+
+def test_uploads_decode_one_at_a_time_off_the_page_and_can_be_cancelled(monkeypatch):
+    """The server's decoder takes one upload at a time (the next browser's waits), reports progress, and Cancel
+    stops a running job or one still waiting (which then never runs); a browser's new upload cancels its old."""
+    import time
+
+    import pytest
+    from waiting import wait_for
+
+    from gan_core.data.user import Cancelled
+    from gan_core.runtime import uploads
+    from ui import upload_jobs
+
+    calls = []
+
+    def slow_save(files, root, browser, progress):
+        calls.append(browser)
+        for i in range(3000):
+            progress(i + 1, 3000)
+            time.sleep(0.005)
+        return "path", "data"
+
+    monkeypatch.setattr(uploads, "save_images", slow_save)
+    files = [("set.zip", b"zip")]
+    a = upload_jobs.start(files, "runs", "browser-a")
+    assert wait_for(lambda: a.done > 0, 10) and a.total == 3000 and not a.waiting
+    b = upload_jobs.start(files, "runs", "browser-b")
+    assert b.waiting and upload_jobs.current("browser-b") is b     # behind a's upload
+    b.cancel.set()
+    a2 = upload_jobs.start(files, "runs", "browser-a")             # a's new upload cancels the old one
+    with pytest.raises(Cancelled):
+        a.future.result(10)
+    with pytest.raises(Cancelled):
+        b.future.result(10)
+    assert wait_for(lambda: a2.done > 0, 10)
+    a2.cancel.set()
+    with pytest.raises(Cancelled):
+        a2.future.result(10)
+    assert calls == ["browser-a", "browser-a"]                     # b never ran
+    upload_jobs.take("browser-a", a)                               # an old job: a2 stays the browser's job
+    assert upload_jobs.current("browser-a") is a2
+    upload_jobs.take("browser-a", a2)
+    assert upload_jobs.current("browser-a") is None

@@ -85,10 +85,10 @@ _CSS = """
                     touch-action: none; cursor: crosshair; display: block; }
 .gc-canvas .bar { margin-top: 8px; display: flex; align-items: center; gap: 10px;
                   font-family: "Source Sans Pro", "Source Sans 3", sans-serif; font-size: 14px; }
-.gc-canvas button { font: inherit; font-size: 16px; line-height: 1.6; min-height: 40px; padding: 4px 12px;
+.gc-canvas button { font: inherit; font-size: 14px; line-height: 1.6; min-height: 40px; padding: 4px 12px;
                     border-radius: 8px; border: 1px solid; cursor: pointer; transition: border-color .15s, color .15s; }
-.gc-canvas button:hover, .gc-canvas button:focus-visible { border-color: var(--gc-accent) !important; color: var(--gc-accent) !important;
-                    outline: none; }
+.gc-canvas button:hover, .gc-canvas button:focus-visible { border-color: var(--gc-accent) !important;
+                    color: var(--gc-accent) !important; outline: none; }
 .gc-canvas .count { opacity: 0.7; }
 """
 
