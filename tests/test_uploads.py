@@ -80,7 +80,7 @@ def test_bad_uploads_are_named_and_leave_nothing(tmp_path, files, message):
 
 def test_limits_are_checked_before_decoding(tmp_path, monkeypatch):
     monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 1000)
-    with pytest.raises(ValueError, match=r"the upload is 0\.0 MB; allowed: at most 0\.0 MB"):
+    with pytest.raises(ValueError, match=r"the upload is over 1\.0 KB; allowed: at most 1\.0 KB"):
         uploads.save_images([("a.png", b"x" * 1001)], tmp_path)
     monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 50 * 2**20)
     monkeypatch.setattr(uploads, "MAX_ZIP_BYTES", 10_000)     # a zip bomb: small packed, large unpacked
@@ -114,7 +114,7 @@ def test_read_config_round_trip_and_errors():
                          (b'{"lr_g": -1}', "'c.json': lr_g=-1"),
                          (b'{"learning_rate": 1}', "'c.json': unknown config key 'learning_rate'"),
                          (b"\xff\xfe\x00", "'c.json' is not UTF-8 text"),
-                         (b" " * (uploads.MAX_CONFIG_BYTES + 1), "'c.json' is 0.1 MB; allowed: at most 0.1 MB")):
+                         (b" " * (uploads.MAX_CONFIG_BYTES + 1), "'c.json' is over 64.0 KB; allowed: at most 64.0 KB")):
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
             uploads.read_config(raw, "c.json")
 
@@ -229,7 +229,8 @@ def test_progress_is_reported_and_cancel_leaves_nothing(tmp_path):
 
     members = {f"{c}/{i}.png": png(40 * c + i) for c in range(2) for i in range(PROGRESS_EVERY + 8)}
     seen = []
-    path, data = uploads.save_images([("set.zip", zipped(members))], tmp_path, progress=lambda d, n: seen.append((d, n)))
+    path, data = uploads.save_images([("set.zip", zipped(members))], tmp_path,
+                                     progress=lambda d, n: seen.append((d, n)))
     assert len(data.x) == len(members) and seen[-1] == (len(members), len(members))
     decoded = [d for d, _ in seen if d]
     assert decoded == sorted(decoded) and PROGRESS_EVERY in decoded          # more than one step along the way

@@ -62,12 +62,14 @@ def _logged(kind: str, name: str, browser: str | None) -> Iterator[None]:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 2**20:.1f} MB"
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 2**10:.1f} KB"
 
 
 def _check_size(name: str, n: int, limit: int) -> None:
     if n > limit:
-        raise ValueError(f"{name} is {_mb(n)}; allowed: at most {_mb(limit)}")
+        size = _mb(n)
+        raise ValueError(f"{name} is {size if size != _mb(limit) else 'over ' + size}; allowed: at most "
+                         f"{_mb(limit)}")
 
 
 def _safe_name(name: str) -> str:
