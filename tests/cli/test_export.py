@@ -19,7 +19,7 @@ from gan_core.config import TrainConfig
 from gan_core.runtime.session import TrainingSession
 from gan_core.runtime.store import metrics_frame, read_metrics
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HAS_TENSORBOARD = importlib.util.find_spec("tensorboard") is not None
 
 

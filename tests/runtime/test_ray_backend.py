@@ -22,7 +22,7 @@ except ImportError:   # the module still collects: `-m "not ray"` (the oldest-ve
     ray = None
 
 pytestmark = pytest.mark.ray
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from gan_core.runtime import uploads
 from gan_core.runtime.registry import RunRegistry
 from gan_core.runtime.session import TrainingSession
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cfg(**kw):

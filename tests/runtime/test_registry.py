@@ -89,7 +89,7 @@ def test_a_killed_run_is_listed_interrupted_and_resumes_from_its_checkpoint(runs
     cmd = [sys.executable, "-m", "gan_core", "train", "--set", "dataset=ring8", "--set", "g_hidden=16,16",
            "--set", "d_hidden=16,16", "--set", "n_points=500", "--set", "batch_size=32", "--set", "threads=1",
            "--set", "checkpoint_every=400", "--set", "eval_every=1000000", "--steps", "1000000", "--out", str(out)]
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[2], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=dict(os.environ, GAN_RUNS_DIR=str(runs_dir)))
     try:
         ckpt = out / "checkpoints" / "latest.pt"

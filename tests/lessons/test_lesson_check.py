@@ -8,7 +8,7 @@ import pytest
 
 from gan_core.lessons.check import needed, parse_seeds
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

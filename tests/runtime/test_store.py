@@ -30,7 +30,7 @@ from gan_core.runtime.store import (
     safe_run_dir,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
 
@@ -384,7 +384,7 @@ def test_run_of_a_dead_process_reads_as_interrupted(tmp_path):
     run = tmp_path / "run"
     code = ("import sys; from gan_core.runtime.store import RunStore; "
             "s = RunStore(__import__('pathlib').Path(sys.argv[1]), {'dataset': 'ring8'}); s.set_status('running', 42)")
-    subprocess.run([sys.executable, "-c", code, str(run)], check=True, cwd=Path(__file__).resolve().parent.parent)
+    subprocess.run([sys.executable, "-c", code, str(run)], check=True, cwd=Path(__file__).resolve().parents[2])
     status = store.read_status(run)
     assert status["status"] == "interrupted" and status["was"] == "running" and status["step"] == 42
     live = tmp_path / "live"
