@@ -1,8 +1,9 @@
 """Streamlit's dark theme: the live charts and the drawing canvas follow it (they drew white on a dark page)."""
 import json
+import tomllib
 
 import pytest
-from apptest_helpers import open_app
+from apptest_helpers import ROOT, open_app
 from streamlit import config
 
 
@@ -36,6 +37,7 @@ def test_charts_and_canvas_follow_the_theme(theme, base):
 
     at.switch_page("pages/own_data.py").run()
     assert not at.exception, at.exception
-    assert _canvas(at) == PALETTES[base]
+    primary = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]["primaryColor"]
+    assert _canvas(at) == {**PALETTES[base], "accent": primary}      # the Clear button's hover
     if base == "dark":
         assert _canvas(at)["background"] != "#ffffff" and _canvas(at)["button"] != "#fafafa"
