@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import logging
 import math
 import queue
+import sqlite3
 import threading
 import time
 import traceback
@@ -449,7 +451,11 @@ class TrainingSession:
         hint = "Check the settings named in the message; other runs are unaffected."
         self._store_event(self._snap.step, "error", {"message": message, "traceback": traceback.format_exc(limit=8)})
         log.debug("run %s: the exception that ended it", self.run_id, exc_info=exc)
-        if _out_of_memory(exc):
+        if _disk_full(exc):
+            message = "the disk where runs are written is full, so this run could not save its progress"
+            hint = ("Ask the teacher to free disk space on the server, then Resume the run from its last "
+                    "checkpoint; other runs stop too when they next save.")
+        elif _out_of_memory(exc):
             size = self.config.batch_size
             message = (f"batch_size={size} does not fit in the memory of this device "
                        f"({str(exc).splitlines()[0][:200]})") if size else message
@@ -530,10 +536,16 @@ class TrainingSession:
                 self.evaluator.close()
         finally:
             self._record(state, {"message": error} if error else {})
-            if not self.store.closed:
-                self.store.flush()
-            self.store.set_status(state, step, error or "")
-            self.store.close()
+            # the run's files may not take any more (a full disk): the run still ends here, and says so
+            unwritten = []
+            for write in ((lambda: None) if self.store.closed else self.store.flush,
+                          lambda: self.store.set_status(state, step, error or ""), self.store.close):
+                try:
+                    write()
+                except (OSError, sqlite3.Error) as exc:
+                    unwritten.append(refusal(exc))
+            if unwritten:
+                log.warning("run %s: could not write its end to its folder: %s", self.run_id, unwritten[0])
             self._last_good = None
             rate = {}
             if self.trainer is not None and not self._snap.images_per_second and step > self._first_step:
@@ -569,6 +581,13 @@ def _log_end(run_id: str, state: str, step: int, error: str | None) -> None:
     """One line: ``run <id> finished|stopped at step N``, or ``failed|diverged at step N: <message>``."""
     message = f": {error.splitlines()[0][:300]}" if error else ""
     log.log(_END_LEVELS.get(state, logging.INFO), "run %s %s at step %d%s", run_id, state, step, message)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """No space left where the run's files are written (SQLite says it its own way)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
 
 
 def _out_of_memory(exc: BaseException) -> bool:

@@ -287,10 +287,16 @@ class RunStore:
         return self._closed
 
     def close(self) -> None:
-        """Flush and close the database; idempotent."""
+        """Flush and close the database; idempotent. A flush that fails (a full disk) still closes it, freeing
+        its handles and the writer lock, and then raises."""
         if self._closed:
             return
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            self._close_db()
+
+    def _close_db(self) -> None:
         with self._db_lock, self._lock:
             self._closed = True
             db, self._db = self._db, None

@@ -287,3 +287,28 @@ def test_the_first_steps_keep_views_densely(runs_dir):
     late = [s for s in steps if EARLY * 40 < s < EARLY * 40 + 200]
     assert early == list(range(10, EARLY * 40 + 1, 10))
     assert late == list(range(EARLY * 40 + 40, EARLY * 40 + 200, 40))
+
+
+def test_a_full_disk_ends_the_run_as_failed_with_a_message_and_frees_its_folder(runs_dir, monkeypatch):
+    """The disk fills while a run trains (bench/faults.py: a tmpfs filled up): the run ends 'failed' and says the
+    disk is full and what to do, instead of its thread dying in a second exception while it saved its end (the
+    run then looked alive, and its folder stayed locked)."""
+    import sqlite3
+    import threading
+
+    sess = TrainingSession(cfg(max_steps=0, log_every=5))
+    sess.start()
+    assert wait_for(lambda: sess.snapshot().step > 20, 30)
+    died = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: died.append(args.exc_value))
+
+    def full(*_a, **_k):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(sess.store, "flush", full)
+    assert wait_for(lambda: sess.snapshot().state == "failed", 30), sess.snapshot()
+    assert sess.wait(10) and not died
+    snap = sess.snapshot()
+    assert "disk where runs are written is full" in snap.error and "free disk space" in snap.hint
+    assert sess.store.closed
+    store.RunStore(sess.run_dir).close()     # the folder takes a new writer (a Resume once there is room)
