@@ -6,6 +6,7 @@ folders without config.json), and a run reads them with ``dataset="points", data
 from __future__ import annotations
 
 import io
+import logging
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from gan_core.data.builtin import load_dataset
 from gan_core.paths import uploads_dir
 
 from .i18n import code, t
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 2 * 2**20   # upload size limit
 MAX_POINTS = 100_000
@@ -130,14 +133,15 @@ def decode_panel(job) -> None:
     upload_jobs.take(browser.browser_id(), job)
     try:
         path, data = job.future.result()
-    except (Cancelled, ValueError, OSError) as exc:
+    except Exception as exc:   # whatever ended it, the page says so in one line
         if isinstance(exc, Cancelled):
             note = ("info", t("own.decode_cancelled", name=job.names))
         elif isinstance(exc, ValueError):
             note = ("error", t("own.bad_file", msg=code(exc)))
-        else:   # a full disk: what, never where
+        else:   # a full disk, or a bug: what, never where
+            log.warning("upload %s could not be stored: %s", job.names, exc, exc_info=not isinstance(exc, OSError))
             note = ("error", t("own.bad_file", msg=code(f"the upload could not be stored "
-                                                        f"({exc.strerror or type(exc).__name__})")))
+                                                        f"({getattr(exc, 'strerror', None) or type(exc).__name__})")))
         st.session_state[NOTE] = note
         st.rerun()   # the whole page: the note above the uploader, the Train button enabled again
     else:

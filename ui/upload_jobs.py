@@ -48,12 +48,12 @@ def start(files: list[tuple[str, bytes]], root: str | Path, browser: str) -> Dec
     ``save_images`` raises (``ValueError``: refused; ``Cancelled``)."""
     pool, jobs, lock = _decoder()
     job = DecodeJob(files[0][0] if len(files) == 1 else f"{len(files)} files")
+    job.future = pool.submit(_run, job, files, root, browser)   # queued behind the old one, if it still runs
     with lock:
         old = jobs.get(browser)
         if old is not None:
             old.cancel.set()
         jobs[browser] = job
-    job.future = pool.submit(_run, job, files, root, browser)
     return job
 
 
