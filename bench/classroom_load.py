@@ -4,14 +4,15 @@ endpoint is polled. Then start/stop cycles in-process, counting threads. The las
     python bench/classroom_load.py --students 30 --training 10 --hold 60 --cycles 1000          # websocket students
     python bench/classroom_load.py --clients browser --students 30 --training 10 --hold 60 --cycles 0
     python bench/classroom_load.py --clients browser --students 1 --training 1 --hold 1800 --cycles 0  # 30-min soak
+    python bench/classroom_load.py --students 30 --training 10 --hold 120 --spam 60 --cycles 0   # one spams Start
 
 A student is either a websocket session speaking Streamlit's protocol (``ws_student.py``: what a student's own
 laptop costs the server) or a headless Chromium tab on this machine (``--clients browser``: the tabs' rendering
 then competes with the server for the same cores). Reports: page load (the HTML page until the first script run
 has finished; for tabs, until the Start button is there) median/p95/max, the Start press until its run finished,
 live-panel updates per student per second, health-endpoint latency max and p99 while everyone is on, exceptions
-shown on any page, the server's resident memory at start, every 30 s and at the end, threads before/after the
-start/stop cycles.
+shown on any page, the server's resident memory at start, every 30 s and at the end, its open descriptors at the
+start and the end (and right after a spammer's minute: ``--spam``), threads before/after the start/stop cycles.
 """
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from browser_helpers import ARGS, CHROMIUM, free_port, start_server  # noqa: E402
+
+
+def fds(pid: int) -> int:
+    """Open file descriptors of the server process."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
 
 
 def rss_mb(pid: int) -> float:
@@ -112,10 +118,18 @@ def sockets(url: str, args, loads: list, memory: list, pid: int, result: dict) -
 
     students = [Student(url, press="Start" if i < args.training else None, hold=args.hold + 5)
                 for i in range(args.students)]
-    for s in students:
+    spammer = Student(url, press="Start", hold=5, repeat=args.spam) if args.spam else None
+    result["fds"] = {"start": fds(pid)}
+    for s in students + ([spammer] if spammer else []):
         s.start()
         time.sleep(1.0 / max(1, args.students))
-    hold(args.hold, memory, pid)
+    if spammer:
+        spammer.join(args.spam + 180)
+        result["spam"] = {"seconds": args.spam, "presses": spammer.presses, "error": spammer.error,
+                          "exceptions": len(spammer.exceptions), "rss_mb_after": round(rss_mb(pid)),
+                          "fds_after": fds(pid)}
+    hold(max(0.0, args.hold - (args.spam or 0)), memory, pid)
+    result["fds"]["end"] = fds(pid)
     for s in students:
         s.join(args.hold + 300)
     loads += [s.load_s for s in students if s.load_s is not None]
@@ -143,6 +157,8 @@ def main() -> None:
     ap.add_argument("--training", type=int, default=10, help="how many of them press Start")
     ap.add_argument("--hold", type=float, default=60.0, help="seconds every student stays afterwards")
     ap.add_argument("--cycles", type=int, default=1000)
+    ap.add_argument("--spam", type=float, default=0.0,
+                    help="ws clients: one more student presses Start again and again for this many seconds")
     args = ap.parse_args()
     from ws_student import Student
 

@@ -21,9 +21,11 @@ class Student(threading.Thread):
     """Open ``url`` + ``query`` as one browser session; press the button labelled ``press`` once loaded, then stay
     for ``hold`` seconds answering the page's timed fragment reruns as the browser would."""
 
-    def __init__(self, url: str, query: str = "lang=en", press: str | None = None, hold: float = 60.0):
+    def __init__(self, url: str, query: str = "lang=en", press: str | None = None, hold: float = 60.0,
+                 repeat: float = 0.0):
         super().__init__(daemon=True)
-        self.url, self.query, self.press, self.hold = url, query, press, hold
+        self.url, self.query, self.press, self.hold, self.repeat = url, query, press, hold, repeat
+        self.presses = 0                     # with ``repeat``: how often it pressed (a student spamming Start)
         self.load_s: float | None = None     # HTML page + websocket + first full script run, until it finished
         self.pressed_s: float | None = None  # the button press until that run finished
         self.fragment_runs = 0               # live-panel updates the server sent back
@@ -106,6 +108,12 @@ class Student(threading.Thread):
                 self._send(ws, trigger=self._buttons[self.press])
                 if self._until_finished(ws, time.time() + 120):
                     self.pressed_s = time.perf_counter() - t1
+                self.presses = 1
+                until = time.time() + self.repeat
+                while time.time() < until and self.press in self._buttons:   # again, as fast as the page answers
+                    self._send(ws, trigger=self._buttons[self.press])
+                    self._until_finished(ws, time.time() + 60)
+                    self.presses += 1
             self._stay(ws, time.time() + self.hold)
 
     def _stay(self, ws, end: float) -> None:
