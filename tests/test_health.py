@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "e2e"))
-from browser_helpers import free_port, start_server  # noqa: E402
+from browser_helpers import free_port, start_server
 
 pytestmark = pytest.mark.slow
 
