@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))   # waiting.py, which browser_helpers uses
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from browser_helpers import ARGS, CHROMIUM, free_port, start_server  # noqa: E402
