@@ -2,9 +2,6 @@
 browser's adversarial-training run, the figures, and the adversarial-training panel with its live curves."""
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -16,7 +13,7 @@ from gan_core.config import POINT_DATASETS
 from gan_core.lessons import attack_views as av
 from gan_core.lessons.adversarial import METHODS, AdversarialTrainer, AdvTrainConfig
 
-from . import browser, confirm, inspect_source, lesson_runs, run_reads
+from . import browser, confirm, inspect_source, lesson_runs, run_reads, server
 from .components.plotly_live import live_chart, static_chart
 from .i18n import current_lang, t
 from .shift_charts import stacked_figure
@@ -47,12 +44,7 @@ def curves(dataset: str, model_id: str, _model) -> dict:
     return av.eps_curves(_model, *av.fixed_subset(x, y, 300))
 
 
-@st.cache_resource(show_spinner=False)
-def _curve_jobs() -> tuple[ThreadPoolExecutor, dict[tuple[str, str], Future], threading.Lock]:
-    """The server's one thread for robust models' curves and their jobs by ``(dataset, model id)``."""
-    return ThreadPoolExecutor(1, thread_name_prefix="robust-curve"), {}, threading.Lock()
-
-
+CURVES = "robust-curve"   # the server thread for robust models' curves; its jobs by (dataset, model id)
 JOBS_KEPT = 16
 
 
@@ -60,7 +52,7 @@ def robust_curves(dataset: str, model_id: str, model) -> tuple[dict | None, bool
     """``(curve, ready)`` of a robust model: its accuracy-vs-eps curve (seconds of PGD while adversarial
     training takes the cores) is computed on a background thread, so no interaction waits for it. Until it is
     ready, the newest finished curve of the same run (or None) with ``ready`` False."""
-    pool, jobs, lock = _curve_jobs()
+    pool, jobs, lock = server.worker(CURVES)
     key = (dataset, model_id)
     with lock:
         job = jobs.get(key)
@@ -95,7 +87,7 @@ def eps_section(dataset: str, standard, robust_model, robust_id: str | None, lan
 
 def _curve_ready(dataset: str, robust_id: str) -> None:
     """Reruns the page once the robust curve it waits for is done."""
-    _, jobs, lock = _curve_jobs()
+    _, jobs, lock = server.worker(CURVES)
     with lock:
         job = jobs.get((dataset, robust_id))
     if job is None or job.done():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import streamlit as st
 
@@ -77,3 +78,10 @@ def broadcast_board() -> dict:
 def token_guesses() -> dict:
     """Server-wide count of wrong teacher tokens: ``{"lock", "fails", "last", "until"}``."""
     return {"lock": threading.Lock(), "fails": 0, "last": 0.0, "until": 0.0}
+
+
+@st.cache_resource(show_spinner=False)
+def worker(name: str) -> tuple[ThreadPoolExecutor, dict, threading.Lock]:
+    """One background thread of the server named ``name`` (work a page must not wait for: decoding an upload,
+    a robust model's curve), with a dict of its jobs and the lock that guards the dict."""
+    return ThreadPoolExecutor(1, thread_name_prefix=name), {}, threading.Lock()

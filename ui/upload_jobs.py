@@ -1,17 +1,17 @@
 """Image uploads decoded off the page's thread: one server thread decodes one upload at a time (a class's
 uploads queue behind each other instead of taking every core), and each browser has at most one job, which the
-page follows with a progress bar and may cancel. No Streamlit here but the server-lifetime cache."""
+page follows with a progress bar and may cancel."""
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import streamlit as st
-
 from gan_core.data.user import Cancelled
 from gan_core.runtime import uploads
+
+from . import server
 
 
 @dataclass
@@ -36,10 +36,9 @@ class DecodeJob:
         return not self.future.running() and not self.future.done()
 
 
-@st.cache_resource(show_spinner=False)
-def _decoder() -> tuple[ThreadPoolExecutor, dict[str, DecodeJob], threading.Lock]:
+def _decoder():
     """The server's one decoding thread and each browser's newest job."""
-    return ThreadPoolExecutor(1, thread_name_prefix="decode-upload"), {}, threading.Lock()
+    return server.worker("decode-upload")
 
 
 def start(files: list[tuple[str, bytes]], root: str | Path, browser: str) -> DecodeJob:
