@@ -6,7 +6,7 @@ import streamlit as st
 
 from gan_core.lessons import attack_views as av
 from ui import attack_panels as ap
-from ui.i18n import current_lang, t
+from ui.i18n import current_lang, plain, t
 
 DATASETS = ("digits", "fashion_mnist", "mnist")
 
@@ -23,7 +23,7 @@ try:
         standard, test_acc = ap.classifier(dataset)
         x_test, y_test, num_classes = ap.test_split(dataset)
 except (ValueError, OSError, RuntimeError) as exc:   # a dataset that is not on this machine
-    st.error(t("err.generic", msg=exc))
+    st.error(t("err.generic", msg=plain(exc)))
     st.stop()
 robust, robust_id = ap.robust(dataset)
 
@@ -41,7 +41,7 @@ try:
     bad = None
 except ValueError as exc:
     bad = str(exc)
-    st.error(t("atk.bad_knob", msg=bad))
+    st.error(t("atk.bad_knob", msg=plain(bad)))
 
 if model_kind == ap.DISC:   # the GAN's discriminator: push a fake towards "real" and a real towards "fake"
     ap.disc_section(float(eps), float(alpha), int(steps), bad, lang)

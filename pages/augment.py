@@ -7,7 +7,7 @@ from gan_core.lessons.augment import ARMS, AugmentConfig, AugmentTrainer, verdic
 from ui import browser, lesson_runs
 from ui import shift_charts as sc
 from ui.components.plotly_live import live_chart
-from ui.i18n import current_lang, t
+from ui.i18n import current_lang, plain, t
 
 KIND = "augment"
 DATASETS = ("digits", "fashion_mnist", "mnist")
@@ -42,7 +42,7 @@ if b1.button(t("aug.start"), type="primary", key="btn_aug_start", disabled=runni
         lesson_runs.start(KIND, cfg, AugmentTrainer)
         st.rerun()
     except ValueError as exc:
-        st.error(t("err.generic", msg=exc))
+        st.error(t("err.generic", msg=plain(exc)))
 if b2.button(t("aug.stop"), key="btn_aug_stop", disabled=not running, width="stretch"):
     sess.stop(wait=False)
     st.rerun()
@@ -67,7 +67,7 @@ def live() -> None:
     if snap.state == "queued":
         st.info(t("train.queued", n=snap.queue_position))
     if snap.error:
-        st.error(t("shift.failed", msg=snap.error))
+        st.error(t("shift.failed", msg=plain(snap.error)))
     left, right = st.columns([2, 3])
     with left:
         if snap.view is not None and snap.view.png is not None:

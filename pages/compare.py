@@ -7,7 +7,7 @@ from ui import browser, charts, run_names, run_reads
 from ui import compare_charts as cc
 from ui import inspect_source as src
 from ui.components.plotly_live import live_chart
-from ui.i18n import current_lang, t
+from ui.i18n import current_lang, plain, t
 
 MAX_RUNS, MAX_POINTS = 8, 1500
 QUALITY = [m for m in cc.METRICS if m not in ("loss_d", "loss_g", "d_real", "d_fake")]
@@ -77,10 +77,10 @@ def samples_section() -> None:
         with cols[i % len(cols)]:
             shown = shown_at.get(run)
             if shown is not None:
-                st.caption(t("compare.shown_step", run=names[run], step=shown))
+                st.caption(t("compare.shown_step", run=plain(names[run]), step=shown))
                 st.image(run_reads.sample_png(run, shown), width="stretch")
                 continue
-            st.caption(t("compare.no_samples", run=names[run]))
+            st.caption(t("compare.no_samples", run=plain(names[run])))
             if run_reads.config_of(run).get("dataset") in POINT_DATASETS:
                 sess = run_reads.live_session(run)
                 view = sess.snapshot().view if sess is not None else run_reads.disk_view(run)

@@ -7,7 +7,7 @@ from ui import browser, charts, run_reads
 from ui import inspect_charts as ic
 from ui import inspect_source as src
 from ui.components.plotly_live import static_chart
-from ui.i18n import current_lang, t
+from ui.i18n import current_lang, plain, t
 
 run = src.page_run("page.disc", "disc.intro")
 lang = current_lang()
@@ -76,7 +76,7 @@ try:
     model = src.model(run)
     effect = gi.update_effect(model, part, steps=int(n)) if model is not None else None
 except (ValueError, RuntimeError, OSError) as exc:
-    st.error(t("err.generic", msg=exc))
+    st.error(t("err.generic", msg=plain(exc)))
     st.stop()
 if effect is None:
     st.info(t("disc.no_model"))

@@ -7,7 +7,7 @@ from gan_core.lessons.dann import DANNTrainer, ShiftConfig, thumbnails
 from ui import browser, lesson_runs
 from ui import shift_charts as sc
 from ui.components.plotly_live import live_chart
-from ui.i18n import current_lang, t
+from ui.i18n import current_lang, plain, t
 
 KIND = "shift"
 DATASETS = ("digits", "fashion_mnist", "mnist")
@@ -56,7 +56,7 @@ try:
         col.image(b, width=56)
 except ValueError as exc:   # the paired set is missing, or no pair exists for this dataset
     error = str(exc)
-    st.error(t("err.generic", msg=error))
+    st.error(t("err.generic", msg=plain(error)))
 
 b1, b2, _ = st.columns([1, 1, 4])
 if b1.button(t("shift.start"), type="primary", key="btn_shift_start", disabled=running or error is not None,
@@ -97,7 +97,7 @@ def live() -> None:
     if snap.state == "queued":
         st.info(t("train.queued", n=snap.queue_position))
     if snap.error:
-        st.error(t("shift.failed", msg=snap.error))
+        st.error(t("shift.failed", msg=plain(snap.error)))
     series, view = sess.series(max_points=1500), snap.view
     if view is None or getattr(view, "kind", "") != "shift":
         st.caption(t("shift.wait_view", n=sess.config.snapshot_every))

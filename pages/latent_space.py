@@ -9,7 +9,7 @@ from ui import inspect_charts as ic
 from ui import inspect_source as src
 from ui import run_reads
 from ui.components.plotly_live import static_chart
-from ui.i18n import current_lang, t
+from ui.i18n import current_lang, plain, t
 
 N, NCOL, DIMS = 32, 8, 6  # samples in the batch, grid width, latent sliders
 
@@ -35,7 +35,7 @@ refresh = button.button(t("lat.refresh"), key="btn_lat_refresh", help=t("lat.ref
 try:
     tr = src.pinned(run, "lat_model", refresh)
 except (ValueError, RuntimeError, OSError) as exc:
-    st.error(t("err.generic", msg=exc))
+    st.error(t("err.generic", msg=plain(exc)))
     st.stop()
 if tr is None:
     st.info(t("disc.no_model"))

@@ -15,7 +15,7 @@ from gan_core.lessons.adversarial import METHODS, AdversarialTrainer, AdvTrainCo
 
 from . import browser, confirm, inspect_source, lesson_runs, run_reads, server
 from .components.plotly_live import live_chart, static_chart
-from .i18n import current_lang, t
+from .i18n import current_lang, plain, t
 from .shift_charts import stacked_figure
 
 KIND = "attacks"
@@ -202,7 +202,7 @@ def disc_section(eps: float, alpha: float, steps: int, bad: str | None, lang: st
         try:
             r = av.attack_gan_discriminator(trainer, eps=eps, alpha=alpha, steps=steps)
         except ValueError as exc:
-            st.error(t("err.generic", msg=exc))
+            st.error(t("err.generic", msg=plain(exc)))
         else:
             rows = zip(st.columns(2), ("atk.fake_to_real", "atk.real_to_fake"), (r.fake, r.real),
                        (r.fake_adv, r.real_adv), (r.d_fake, r.d_real), strict=True)
@@ -242,7 +242,7 @@ def training_controls(dataset: str) -> None:
             cfg = d.replace(dataset=dataset, method=method, eps=float(eps), alpha=float(alpha),
                             attack_steps=int(iters), lr=float(lr), max_steps=int(steps), eval_every=25).validate()
         except ValueError as exc:
-            st.error(t("err.generic", msg=exc))
+            st.error(t("err.generic", msg=plain(exc)))
         else:
             lesson_runs.start(KIND, cfg, AdversarialTrainer)
             st.rerun()
@@ -277,7 +277,7 @@ def _live(running: bool) -> None:
     st.progress(min(1.0, snap.step / total), text=t("atk.status", step=snap.step, total=total,
                                                     state=t(f"state.{snap.state}")))
     if snap.error:
-        st.error(t("err.generic", msg=snap.error))
+        st.error(t("err.generic", msg=plain(snap.error)))
     series = sess.series(max_points=1500)
     m = st.columns(3)
     m[0].metric(t("atk.tr.clean"), _last(series, "clean_acc"))

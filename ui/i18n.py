@@ -110,6 +110,16 @@ def texts(prefix: str, lang: str | None = None) -> dict[str, str]:
     return {key[len(prefix):]: _pick(entry, {}) for key, entry in _table(lang).items() if key.startswith(prefix)}
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(value: object) -> str:
+    """``value`` (a name or message that carries what a browser sent: a run's name, an uploaded file's name, an
+    error naming a value) for a markdown text, every markdown character escaped so it shows as written, in the
+    text's own font: never a link, an image, a colour, maths or bold. One line."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
+
+
 def code(value: object) -> str:
     """``value`` (a message or name that echoes what a browser sent) as inline code for a markdown text, so it
     shows as typed: never as a link, an image, a colour, maths or bold (``?preset=[link](http://x)``). One line

@@ -15,7 +15,7 @@ import numpy as np
 from gan_core.data.builtin import load_dataset
 from gan_core.paths import uploads_dir
 
-from .i18n import code, t
+from .i18n import code, plain, t
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +147,11 @@ def decode_panel(job) -> None:
     else:
         train_on("folder", path, t("own.images_saved", n=len(data.x), size=data.x.shape[-1],
                                    colour=t("own.gray" if data.x.shape[1] == 1 else "own.colour"),
-                                   classes=classes_text(data.class_names), path=path.name))
+                                   classes=classes_text(data.class_names), path=plain(path.name)))
 
 
 def classes_text(names: tuple[str, ...] | None) -> str:
     if not names:
         return ""
     shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
-    return t("own.classes", n=len(names), names=shown)
+    return t("own.classes", n=len(names), names=plain(shown))

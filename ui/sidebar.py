@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from . import browser, classroom, run_names, run_reads, server
-from .i18n import LANGS, t
+from .i18n import LANGS, plain, t
 
 
 def _on_lang() -> None:
@@ -38,7 +38,7 @@ def render() -> None:
             st.caption(t("side.no_runs"))
         showing = classroom.broadcast_run()
         if showing and showing != current and showing in {r["run_id"] for r in runs}:
-            st.info(t("side.broadcast", run=run_names.name_of(showing)), icon=":material/campaign:")
+            st.info(t("side.broadcast", run=plain(run_names.name_of(showing))), icon=":material/campaign:")
             st.button(t("side.open_broadcast"), key="btn_watch_broadcast", on_click=browser.select_run,
                       args=(showing,))
         if classroom.is_teacher():

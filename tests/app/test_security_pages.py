@@ -1,13 +1,11 @@
 """Issue 17 in AppTest: one student can neither read the server, nor break, block or take over the class.
 
-A hostile checkpoint or run folder cannot make a page read a server file; echoed values never render as markdown;
-broken run files give one message on every page that reads them; ``?teacher=`` guesses are throttled; uploads
-belong to their browser; a new browser opens on a fresh form; resuming someone else's run forks it.
+A hostile checkpoint or run folder cannot make a page read a server file; ``?teacher=`` guesses are throttled;
+uploads belong to their browser; a new browser opens on a fresh form; resuming someone else's run forks it.
+Hostile query strings and damaged run files on every page: test_page_input_matrix.py.
 """
 import io
 import json
-import re
-import shutil
 import time
 
 import pytest
@@ -92,57 +90,6 @@ def test_a_typed_data_root_outside_its_own_uploads_is_refused(runs_dir, secret):
         assert str(runs_dir) not in texts(at).replace(typed, "")      # only the value typed, nothing more
         click(at, "btn_start")
         assert not server.registry().sessions(), typed
-
-
-# ---- 17.12: echoed values never render as markdown ------------------------------------------------------------
-def outside_code(markdown: str) -> str:
-    """``markdown`` without its code spans (CommonMark: a run of backticks up to the next run of the same length)."""
-    return re.sub(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)", "", markdown)
-
-
-@pytest.mark.parametrize("value", ["[new link](http://evil.example/x)", "![x](http://evil.example/x.png)",
-                                   ":red[**Your run is broken: go to evil.example**]", "`x` [y](http://z) **b**"])
-def test_markdown_in_a_lesson_link_shows_as_code(value):
-    at = open_app(TRAIN, preset=value)
-    errors = [e.value for e in at.error if "lesson link" in e.value]
-    assert errors, texts(at)
-    rest = outside_code(errors[0])   # what would render as markdown
-    assert "evil.example" not in rest and "](" not in rest and ":red[" not in rest and "**" not in rest, errors[0]
-
-
-# ---- 17.11: broken run files give one message, never a traceback -------------------------------------------
-@pytest.mark.parametrize("damage", ["metrics", "checkpoint", "config_types", "config_list"])
-def test_broken_run_files_give_a_message_on_every_page(runs_dir, damage):
-    trained = disk_run(runs_dir, tiny_cfg())
-    run = trained + "-copy"   # a copy: the trained run's writer (this process) still holds its database open
-    folder = runs_dir / run
-    shutil.copytree(runs_dir / trained, folder)
-    shutil.rmtree(runs_dir / trained)
-    if damage == "metrics":
-        for part in ("metrics.sqlite-wal", "metrics.sqlite-shm"):
-            (folder / part).unlink(missing_ok=True)
-        (folder / "metrics.sqlite").write_bytes(b"this is not a database" * 200)
-    elif damage == "checkpoint":
-        raw = (folder / "checkpoints" / "latest.pt").read_bytes()
-        (folder / "checkpoints" / "latest.pt").write_bytes(raw[: len(raw) // 2])
-    elif damage == "config_types":
-        cfg = json.loads((folder / "config.json").read_text())
-        (folder / "config.json").write_text(json.dumps({**cfg, "lr_g": "fast", "g_hidden": {"a": 1},
-                                                        "latent_dim": 10**9, "loss": ["x"]}))
-    else:
-        (folder / "config.json").write_text("[1, 2, 3]")
-    at = open_app(TRAIN, run=run)
-    for page in PAGES:
-        at.switch_page(page).run()
-        assert not at.exception, (damage, page, at.exception)
-    expect = {"metrics": ("pages/train.py", "pages/live_curves.py", "pages/compare.py"),
-              "checkpoint": ("pages/discriminator.py", "pages/step_explained.py")}.get(damage, ())
-    for page in expect:   # the pages that read the broken file say which file of which run is corrupt
-        at = open_app(TRAIN, run=run)
-        if page != TRAIN:
-            at.switch_page(page).run()
-        assert any("corrupt" in e.value and run in e.value for e in at.error), (damage, page, texts(at))
-        assert str(runs_dir) not in texts(at)
 
 
 def test_a_non_ascii_teacher_guess_does_not_break_the_page(monkeypatch):
