@@ -23,11 +23,14 @@ _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 120, 120, 60
 
 class ConfigError(ValueError):
     """A refused config value. The message names it for a person; ``key`` and ``value`` say which for a program
-    (the log line of a refusal, ``gan_core.logs.refusal``)."""
+    (the log line of a refusal, ``gan_core.logs.refusal``); ``code`` and ``params`` say what kind of refusal it is
+    and with which figures, for a front end that says it in the student's language (``ui.i18n.refusal``; the
+    message is its English)."""
 
-    def __init__(self, message: str, key: str | None = None, value: Any = None):
+    def __init__(self, message: str, key: str | None = None, value: Any = None, code: str | None = None,
+                 **params: Any):
         super().__init__(message)
-        self.key, self.value = key, value
+        self.key, self.value, self.code, self.params = key, value, code, params
 
 
 def shown(value: Any) -> str:
@@ -38,20 +41,21 @@ def shown(value: Any) -> str:
 
 def choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ConfigError(f"{key}={shown(value)} is not allowed; choose one of: {', '.join(allowed)}", key, value)
+        raise ConfigError(f"{key}={shown(value)} is not allowed; choose one of: {', '.join(allowed)}", key, value,
+                          "choice", allowed=", ".join(allowed))
 
 
 def int_range(key: str, value: Any, low: int, high: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise ConfigError(f"{key}={shown(value)} is out of range; allowed: an integer from {low} to {high}", key,
-                          value)
+                          value, "int_range", low=low, high=high)
 
 
 def float_range(key: str, value: Any, low: float, high: float) -> None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or not low <= value <= high:
         raise ConfigError(f"{key}={shown(value)} is out of range; allowed: a finite number from {low:g} to "
-                          f"{high:g}", key, value)
+                          f"{high:g}", key, value, "float_range", low=f"{low:g}", high=f"{high:g}")
 
 
 def check_device(key: str, value: Any) -> None:
@@ -60,7 +64,7 @@ def check_device(key: str, value: Any) -> None:
         return
     if value not in DEVICES:
         raise ConfigError(f"{key}={shown(value)} is not allowed; choose one of: {', '.join(DEVICES)}, cuda:N", key,
-                          value)
+                          value, "choice", allowed=f"{', '.join(DEVICES)}, cuda:N")
 
 
 def run_keys(cfg: Any) -> None:
@@ -92,9 +96,10 @@ def coerce_value(key: str, value: Any, default: Any) -> Any:
     try:
         return convert(value)
     except _NotFinite:
-        raise ConfigError(f"{key}={shown(value)} is not a finite number", key, value) from None
+        raise ConfigError(f"{key}={shown(value)} is not a finite number", key, value, "not_finite") from None
     except (ValueError, TypeError, OverflowError):
-        raise ConfigError(f"{key}={shown(value)} is not a valid {_type_name(default)}", key, value) from None
+        raise ConfigError(f"{key}={shown(value)} is not a valid {_type_name(default)}", key, value, "not_type",
+                          kind=type(default).__name__) from None
 
 
 class _NotFinite(Exception):

@@ -133,17 +133,17 @@ class TrainConfig(DictConfig):
         choice("activation", self.activation, ACTIVATIONS)
         if self.model == "dcgan" and self.is_points:
             raise ConfigError(f"model='dcgan' needs an image dataset, not dataset={self.dataset!r}; use model='mlp'",
-                              "model", self.model)
+                              "model", self.model, "dcgan_images", dataset=self.dataset)
         if self.dataset in ("folder", "points") and not self.data_root:
             raise ConfigError(f"dataset={self.dataset!r} needs data_root: the file or folder to read", "data_root",
-                              self.data_root)
+                              self.data_root, "needs_data_root", dataset=self.dataset)
         int_range("latent_dim", self.latent_dim, 1, 1024)
         int_range("n_points", self.n_points, 64, 1_000_000)
         for key in ("g_hidden", "d_hidden"):
             widths = getattr(self, key)
             if not 1 <= len(widths) <= 8 or any(not 1 <= w <= 4096 for w in widths):
                 raise ConfigError(f"{key}={shown(widths)} is not allowed; give 1 to 8 layer widths, each 1..4096",
-                                  key, widths)
+                                  key, widths, "widths")
         int_range("d_feature_dim", self.d_feature_dim, 0, 4096)
         int_range("dcgan_width", self.dcgan_width, 4, 256)
         float_range("dropout_d", self.dropout_d, 0.0, 0.95)

@@ -10,6 +10,7 @@ import math
 import torch
 from torch import nn
 
+from gan_core.checks import ConfigError
 from gan_core.config import TrainConfig
 from gan_core.device import device_rate, free_memory
 from gan_core.seeding import SeededDropout
@@ -316,7 +317,10 @@ def check_step_cost(cfg: TrainConfig, item_shape: tuple[int, ...], num_classes: 
     why = (f"one training step would take about {seconds:.3g} s on {device} (at the {rate / 1e9:.0f} GFLOP/s "
            f"measured here; allowed: {MAX_STEP_S:g} s a step, {MAX_UPDATE_S:g} s a D or G update)") if too_slow \
         else ""
+    figures = {"step_s": f"{seconds:.3g}", "max_step_s": f"{MAX_STEP_S:g}"} if too_slow else {}
     if too_big:
         need = f"need about {cost['bytes'] / 2**30:.1f} GB of memory ({free / 2**30:.1f} GB free on {device})"
         why = f"{why} and {need}" if why else need
-    raise ValueError(f"this model is too large for this machine: {why}; make these smaller: {knobs}")
+        figures.update(need_gb=f"{cost['bytes'] / 2**30:.1f}", free_gb=f"{free / 2**30:.1f}")
+    raise ConfigError(f"this model is too large for this machine: {why}; make these smaller: {knobs}", None, None,
+                      "too_large", knobs=knobs, **figures)

@@ -44,7 +44,7 @@ with right:
         panels.flash(run)
         lesson_tools.missing_data(config)
         if error:
-            st.error(t("train.bad_config", msg=code(error)))
+            st.error(t("train.bad_config", msg=error))
         if run_reads.is_active(sess) and not browser.owns(sess):
             st.info(t("train.not_owner"))
             # watch only: taking over is for a run its owner left (paused as idle), never from a running owner

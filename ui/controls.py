@@ -30,7 +30,7 @@ from gan_core.runtime import uploads
 
 from . import browser, classroom, run_reads, server
 from . import presets as presets_mod
-from .i18n import code, current_lang, t
+from .i18n import code, current_lang, refusal, t
 
 LR_VALUES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 BATCH_VALUES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
@@ -146,13 +146,14 @@ def _real_root(value: Any) -> Any:
 
 
 def form_config() -> tuple[TrainConfig | None, str | None]:
-    """The form as a validated ``TrainConfig``, or ``(None, message)`` naming the bad value."""
+    """The form as a validated ``TrainConfig``, or ``(None, message)``: the bad value named in the student's
+    language, for a markdown text (``i18n.refusal``)."""
     values = dict(form())
     try:
         values["data_root"] = browser_data_root(_real_root(values.get("data_root") or ""), browser.data_roots())
         return TrainConfig.from_dict(values).validate(), None
     except ValueError as exc:
-        return None, str(exc)
+        return None, refusal(exc)
 
 
 def _on_preset() -> None:
@@ -176,7 +177,7 @@ def _on_change(name: str) -> None:
             new = sess.update(**{name: raw})
             st.session_state["flash"] = ("success", t("train.updated", key=name, value=new[name]))
         except ValueError as exc:
-            st.session_state["flash"] = ("error", t("train.bad_update", msg=code(exc)))
+            st.session_state["flash"] = ("error", t("train.bad_update", msg=refusal(exc)))
 
 
 def preset_order(presets: dict[str, dict]) -> list[str]:

@@ -130,3 +130,28 @@ def code(value: object) -> str:
     fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text[0] == "`" or text[-1] == "`" else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def refusal(exc: BaseException, lang: str | None = None) -> str:
+    """A refused setting as the student reads it, for a markdown text: the refusal in their language
+    (``refuse.<code>`` of a ``gan_core.checks.ConfigError``: the setting by its label, the value as typed in
+    code), or, for a refusal without a code, its message as it came (markdown escaped)."""
+    from gan_core.checks import shown
+
+    kind = getattr(exc, "code", None)
+    if not kind or f"refuse.{kind}" not in load("en"):
+        return plain(exc)
+    params = dict(getattr(exc, "params", {}))
+    key = getattr(exc, "key", None)
+    label = t(f"knob.{key}", lang) if key and f"knob.{key}" in load("en") else key or ""
+    what = t("refuse.what", lang, label=label, key=code(key)) if label != key else code(key)
+    values = {"what": what, "value": code(shown(exc.value))}
+    if kind == "not_type":
+        params["kind"] = t(f"refuse.kind.{params.get('kind')}", lang)
+    if kind == "too_large":
+        parts = [t("refuse.too_slow", lang, **params)] if "step_s" in params else []
+        parts += [t("refuse.too_big", lang, **params)] if "need_gb" in params else []
+        params = {"why": "; ".join(parts), "knobs": code(params.get("knobs", ""))}
+    if kind == "dcgan_images" or kind == "needs_data_root":
+        params["dataset"] = code(params.get("dataset", ""))
+    return t(f"refuse.{kind}", lang, **{**params, **values})

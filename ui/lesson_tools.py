@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from . import browser, controls, presets, run_reads, server
-from .i18n import plain, t
+from .i18n import t
 
 COMPARE_PAGE = "pages/compare.py"
 REQUEST = "compare_request"   # the runs Compare opens with (read once by pages/compare.py)
@@ -56,7 +56,7 @@ def contrast(run_id: str | None) -> None:
         if base is None:
             config, error = controls.form_config()
             if config is None:
-                st.session_state["flash"] = ("error", t("train.bad_config", msg=plain(error)))
+                st.session_state["flash"] = ("error", t("train.bad_config", msg=error))
                 st.rerun()
             base = browser.start_run(config).run_id
         seed = int(run_reads.config_of(base).get("seed") or 0)

@@ -18,7 +18,7 @@ from gan_core.data.builtin import CLASS_NAMES, TOY_SETS, load_dataset
 from . import browser, charts, presets, run_names, run_reads, server
 from .components.plotly_live import live_chart, zoom_of
 from .confirm import ask, confirm
-from .i18n import code, current_lang, plain, t
+from .i18n import code, current_lang, plain, refusal, t
 
 FIRST_S = 0.5  # while a run has no point yet: poll twice as often, so its first point shows at once
 PREVIEW_POINTS = 1000  # real points drawn on the plane before Start
@@ -80,7 +80,7 @@ def run_buttons(sess, config, config_error: str | None) -> None:
                  disabled=(sess is not None and active and not mine)):
         target = sess if can else None
         if target is None and config is None:
-            st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
+            st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
         else:
             try:
                 if target is None:
@@ -88,18 +88,18 @@ def run_buttons(sess, config, config_error: str | None) -> None:
                     browser.select_run(target.run_id)
                 target.step(int(n), part or "both")
             except ValueError as exc:
-                st.session_state["flash"] = ("error", t("err.generic", msg=plain(exc)))
+                st.session_state["flash"] = ("error", t("err.generic", msg=refusal(exc)))
         st.rerun()
 
 
 def _start(config, config_error: str | None) -> None:
     if config is None:
-        st.session_state["flash"] = ("error", t("train.bad_config", msg=code(config_error)))
+        st.session_state["flash"] = ("error", t("train.bad_config", msg=config_error))
         return
     try:   # a model too large for this machine, this browser's cap on unfinished runs, a full disk
         new = browser.start_run(config)
     except ValueError as exc:   # nothing started, no run folder
-        st.session_state["flash"] = ("error", t("err.generic", msg=code(exc)))
+        st.session_state["flash"] = ("error", t("err.generic", msg=refusal(exc)))
         return
     st.session_state["flash"] = ("success", t("train.started", run=plain(run_names.name_of(new.run_id))))
     run_reads.wait_first_point(new)  # ~0.3 s on a laptop CPU: the page below then shows the first point

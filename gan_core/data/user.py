@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from gan_core.checks import shown
+from gan_core.checks import ConfigError, shown
 from gan_core.data.dataset import Dataset, bounds, labelled, to_unit
 
 IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
@@ -43,7 +43,8 @@ def browser_data_root(value: Any, roots: list[Path]) -> str:
     """
     if value is None or value == "":
         return ""
-    refused = ValueError(f"data_root={shown(value)} is outside the files this browser may read; {BROWSER_ALLOWED}")
+    refused = ConfigError(f"data_root={shown(value)} is outside the files this browser may read; {BROWSER_ALLOWED}",
+                          "data_root", value, "outside")
     if not isinstance(value, str) or "\x00" in value or len(value) > 4096:
         raise refused
     try:

@@ -247,3 +247,40 @@ def test_a_file_that_breaks_the_layout_is_refused(bad, tmp_path, monkeypatch):
     monkeypatch.setattr(i18n, "LOCALES", tmp_path)
     with pytest.raises(ValueError, match="xx.toml"):
         load.__wrapped__("xx")
+
+
+def _refusals() -> list[ValueError]:
+    """One refusal of every code gan_core gives a setting (``checks.ConfigError.code``)."""
+    from gan_core.config import TrainConfig
+    from gan_core.data.user import browser_data_root
+    from gan_core.models import check_step_cost
+
+    out = []
+    for values in ({"loss": "x"}, {"latent_dim": 0}, {"lr_g": -1.0}, {"lr_g": "nan"}, {"g_hidden": "16,abc"},
+                   {"g_hidden": [0]}, {"model": "dcgan"}, {"dataset": "points"}, {"device": "tpu"}):
+        with pytest.raises(ValueError) as err:
+            TrainConfig.from_dict({"dataset": "ring8", **values}).validate()
+        out.append(err.value)
+    with pytest.raises(ValueError) as err:
+        browser_data_root("/etc/passwd", [Path("/nonexistent-uploads")])
+    out.append(err.value)
+    import torch
+    with pytest.raises(ValueError) as err:
+        check_step_cost(TrainConfig(g_hidden=[4096] * 8, d_hidden=[4096] * 8, batch_size=1024, d_steps=100,
+                                    latent_dim=1024), (2,), 0, torch.device("cpu"))
+    out.append(err.value)
+    return out
+
+
+def test_every_refused_setting_is_said_in_the_students_language():
+    refusals = _refusals()
+    codes = {getattr(e, "code", None) for e in refusals}
+    assert None not in codes and len(codes) == 10   # every kind of refusal carries its code
+    for exc in refusals:
+        en, zh = i18n.refusal(exc, "en"), i18n.refusal(exc, "zh")
+        assert "refuse." not in en + zh and en != zh, (exc.code, en, zh)
+        assert not re.search(r"[a-z]{3,} (is|are|not) ", re.sub(r"`[^`]*`", "", zh)), zh   # no English left
+        if "{value}" in load("zh")[f"refuse.{exc.code}"]:   # the value as typed, in code: never markdown
+            from gan_core.checks import shown
+            assert i18n.code(shown(exc.value)) in zh
+    assert i18n.refusal(ValueError("plain [link](http://x)"), "zh") == i18n.plain("plain [link](http://x)")
