@@ -6,7 +6,7 @@ Each page load is one student visit as the server sees it (``ws_student.Student`
 session until its first script run finished, then the tab closed). After every 50 loads and a 5 s pause, the
 server's open descriptors are counted (/proc/<pid>/fd) and sorted by kind (sockets, epoll and other anonymous
 inodes, files). The last stdout line is one JSON object: per app, the descriptors at the start and after each
-batch, and the growth per page load.
+batch, and the growth per page load in each batch.
 """
 from __future__ import annotations
 
@@ -78,8 +78,9 @@ def measure(app: Path, cwd: Path, loads: int, batch: int = 50) -> dict:
         proc.terminate()
         proc.wait(30)
     total = lambda c: sum(v for k, v in c.items() if k != "loads")
-    return {"start": dict(start), "after": after,
-            "per_load": round((total(after[-1]) - total(start)) / after[-1]["loads"], 3)}
+    counts = [total(start)] + [total(a) for a in after]
+    return {"start": dict(start), "after": after,                    # growth per page load, batch by batch
+            "per_load": [round((b - a) / batch, 2) for a, b in zip(counts, counts[1:], strict=False)]}
 
 
 def main() -> None:

@@ -24,7 +24,8 @@ MARKDOWN = ["[new link](http://evil.example/x)", "![x](http://evil.example/x.png
             ":red[**Your run is broken: go to evil.example**]", "`x` [y](http://evil.example) **b**"]
 HOSTILE = ["../../etc/passwd", "/proc/self/environ", "é✓中文", "a\x00b", "<script>alert(1)</script>", "x" * 20_000,
            "", "%2e%2e%2f", *MARKDOWN]
-RENDERED = ("evil.example", ":red[")    # the inputs' links, images and colours, neither in code nor escaped
+# an input's link or image, colour or bare address (made a link by itself), neither in code nor escaped
+RENDERED = re.compile(r"(?<!\\)\]\(|(?<!\\):red\[|(?i:https?://|www\.)")
 QUERY = {"preset": TRAIN, "hide": TRAIN, "teacher": TRAIN, "lang": TRAIN, "run": RUN_PAGES}
 
 
@@ -50,8 +51,8 @@ def _problem(at, *folders, secret: str = "s3cret") -> str | None:
             return f"shows {bad[:40]!r}"
     for kind in ("error", "warning", "info", "success", "caption", "markdown"):
         for e in getattr(at, kind):
-            rest = outside_code(str(e.value))   # escaped (evil\\.example, \\[) it shows as typed
-            if any(m in rest for m in RENDERED):
+            rest = outside_code(str(e.value))   # escaped (\\[, \\:) the input shows as typed
+            if "evil" in rest and RENDERED.search(rest):
                 return f"renders markdown from the input: {str(e.value)[:120]!r}"
     return None
 

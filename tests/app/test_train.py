@@ -212,6 +212,6 @@ def test_a_data_root_outside_the_data_folders_is_refused():
     at = open_app(TRAIN)
     set_knob(at, "dataset", "folder")
     set_knob(at, "data_root", "../../../etc")
-    assert any("data_root='../../../etc'" in e.value and "outside" in e.value for e in at.error)
+    assert any("(`data_root`) = `'../../../etc'`" in e.value and "outside" in e.value for e in at.error)
     click(at, "btn_start")
     assert not server.registry().sessions(), "nothing started"
