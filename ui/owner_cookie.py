@@ -12,7 +12,6 @@ import re
 import secrets
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 COOKIE = "gan_classroom_owner"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")   # token_urlsafe(24): 32 characters of the URL-safe alphabet
@@ -34,6 +33,6 @@ def keep_token() -> None:
     element on the next run is kept as it is, not run again)."""
     token = st.session_state.get("owner_token_to_keep")
     if token and _TOKEN.fullmatch(token):
-        components.html(f"<script>const host = window.parent; host.document.cookie = '{COOKIE}={token}; path=/; "
-                        "max-age=31536000; SameSite=Strict' + (host.location.protocol === 'https:' ? '; Secure' "
-                        ": '');</script>", height=0)
+        st.iframe(f"<script>const host = window.parent; host.document.cookie = '{COOKIE}={token}; path=/; "
+                  "max-age=31536000; SameSite=Strict' + (host.location.protocol === 'https:' ? '; Secure' : '');"
+                  "</script>", height=1)   # st.iframe: components.v1.html is deprecated in Streamlit 1.67
