@@ -12,7 +12,8 @@ then competes with the server for the same cores). Reports: page load (the HTML 
 has finished; for tabs, until the Start button is there) median/p95/max, the Start press until its run finished,
 live-panel updates per student per second, health-endpoint latency max and p99 while everyone is on, exceptions
 shown on any page, the server's resident memory at start, every 30 s and at the end, its open descriptors at the
-start and the end (and right after a spammer's minute: ``--spam``), threads before/after the start/stop cycles.
+start and the end (and right after a spammer's minute: ``--spam``, which starts once the class is in, while a page
+is opened every 3 s), threads before/after the start/stop cycles; and the targets met (``TARGETS``).
 """
 from __future__ import annotations
 
@@ -121,14 +122,26 @@ def sockets(url: str, args, loads: list, memory: list, pid: int, result: dict) -
                 for i in range(args.students)]
     spammer = Student(url, press="Start", hold=5, repeat=args.spam) if args.spam else None
     result["fds"] = {"start": fds(pid)}
-    for s in students + ([spammer] if spammer else []):
+    for s in students:
         s.start()
         time.sleep(1.0 / max(1, args.students))
-    if spammer:
+    if spammer:   # once the class is in: one student presses Start again and again; another opens the page
+        end = time.time() + 120   # every 3 s meanwhile, as students who arrive late or reload do
+        while time.time() < end and any(s.load_s is None and s.error is None for s in students):
+            time.sleep(0.5)
+        spammer.start()
+        late = []
+        while spammer.is_alive() and len(late) < 1000:
+            visitor = Student(url, hold=0)
+            visitor.run()
+            late += [visitor.load_s] if visitor.load_s is not None else []
+            time.sleep(3.0)
         spammer.join(args.spam + 180)
         result["spam"] = {"seconds": args.spam, "presses": spammer.presses, "error": spammer.error,
                           "exceptions": len(spammer.exceptions), "rss_mb_after": round(rss_mb(pid)),
-                          "fds_after": fds(pid)}
+                          "fds_after": fds(pid), "page_load_s": {"median": round(statistics.median(late), 2),
+                                                                  "max": round(max(late), 2), "n": len(late)}
+                          if late else None}
     hold(max(0.0, args.hold - (args.spam or 0)), memory, pid)
     result["fds"]["end"] = fds(pid)
     for s in students:
@@ -142,22 +155,22 @@ def sockets(url: str, args, loads: list, memory: list, pid: int, result: dict) -
     return sum(len(s.exceptions) for s in students)
 
 
-# What a class may expect of one server (issue 17's class load; 30 students arriving within a second, 10 of them
-# training on 2 cores): a page within 5 s (3 s for half of them), health answering within 0.5 s at p99 and 2 s at
-# worst, never a traceback; after a student spammed Start, descriptors and memory no higher at the end than right
-# after the spam (+10 descriptors, +10 % memory: what the ten runs still training may add).
-TARGETS = {"page_load_median_s": 3.0, "page_load_max_s": 5.0, "health_p99_s": 0.5, "health_max_s": 2.0,
-           "health_failures": 0, "exceptions": 0, "fds_growth_after_spam": 10, "rss_growth_after_spam": 0.10}
+# What a class may expect of one server, from issue 8 (30 students arriving within a second, 10 of them training,
+# on 2 cores): every page within 3 s, the health endpoint within 1 s throughout, never a traceback; and while a
+# student spams Start (issue 17), a page opened every 3 s still within 3 s, and afterwards descriptors and memory
+# no higher at the end than right after the spam (+10 descriptors, +10 % memory: what the runs still training add).
+TARGETS = {"page_load_max_s": 3.0, "health_max_s": 1.0, "health_failures": 0, "exceptions": 0,
+           "spam_page_load_max_s": 3.0, "fds_growth_after_spam": 10, "rss_growth_after_spam": 0.10}
 
 
 def verdict(result: dict) -> dict:
     """``{target: {"target", "measured", "met"}}`` for what this run measured."""
     spam = result.get("spam") or {}
-    measured = {"page_load_median_s": result["page_load_s"]["median"], "page_load_max_s": result["page_load_s"]["max"],
-                "health_p99_s": result["health_s"]["p99"], "health_max_s": result["health_s"]["max"],
+    measured = {"page_load_max_s": result["page_load_s"]["max"], "health_max_s": result["health_s"]["max"],
                 "health_failures": result["health_s"]["failures"],
                 "exceptions": result["exceptions"] + spam.get("exceptions", 0)}
     if spam:
+        measured["spam_page_load_max_s"] = (spam.get("page_load_s") or {}).get("max", float("inf"))
         measured["fds_growth_after_spam"] = result["fds"]["end"] - spam["fds_after"]
         measured["rss_growth_after_spam"] = round(result["rss_mb"]["end"] / spam["rss_mb_after"] - 1, 3)
     return {k: {"target": TARGETS[k], "measured": v, "met": v <= TARGETS[k]} for k, v in measured.items()}
