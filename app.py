@@ -5,10 +5,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads (see g
 
 import streamlit as st
 
-from ui import browser, classroom, logs, owner_cookie, server, sidebar, widget_guard
+from ui import browser, classroom, logs, owner_cookie, server, sidebar  # importing ui turns the widget guard on
 from ui.i18n import t
 
-widget_guard.install()  # a forged widget value is dropped before any page reads it
 st.set_page_config(page_title="GAN Classroom", page_icon="🎓", layout="wide")
 logs.setup()  # gan_core's run lines on the server's stderr at $GAN_LOG_LEVEL
 server.configure_threads()  # torch intra-op threads for serving: a core stays free for the web server

@@ -174,7 +174,7 @@ class DictConfig:
         unknown = sorted(set(values) - set(known), key=str)
         if unknown:
             raise ConfigError(f"unknown config key {shown(unknown[0])}; allowed keys: {', '.join(known)}",
-                              str(unknown[0])[:60], values[unknown[0]])
+                              str(unknown[0])[:60], values[unknown[0]], "unknown_key", allowed=", ".join(known))
         cfg = cls()
         for key, value in values.items():
             setattr(cfg, key, coerce_value(key, value, getattr(cfg, key)))

@@ -92,7 +92,7 @@ class TrainConfig(DictConfig):
         """The defaults that learn best on a laptop CPU for ``dataset``, then ``overrides``."""
         if dataset not in DATASETS:
             raise ConfigError(f"dataset={shown(dataset)} is unknown; allowed: {', '.join(DATASETS)}", "dataset",
-                              dataset)
+                              dataset, "choice", allowed=", ".join(DATASETS))
         values = {**DATASET_DEFAULTS.get(dataset, {}), "dataset": dataset, **overrides}
         return cls.from_dict(values)
 
@@ -177,7 +177,8 @@ def live_change(config: Any, changes: dict[str, Any], live_keys) -> tuple[Any, d
     frozen = sorted(k for k in changes if k not in live_keys)
     if frozen:
         raise ConfigError(f"{frozen[0]} cannot change while a run trains (it needs new models or data); "
-                          f"live knobs: {', '.join(sorted(live_keys))}", frozen[0], changes[frozen[0]])
+                          f"live knobs: {', '.join(sorted(live_keys))}", frozen[0], changes[frozen[0]], "frozen",
+                          allowed=", ".join(sorted(live_keys)))
     new = type(config).from_dict({**config.to_dict(), **changes}).validate()
     return new, {k: (getattr(config, k), getattr(new, k)) for k in changes if getattr(config, k) != getattr(new, k)}
 
@@ -209,7 +210,8 @@ def coerce(key: str, value: Any) -> Any:
     """Convert ``value`` (maybe a string from the command line or a URL) to the type of field ``key``."""
     known = [f.name for f in fields(TrainConfig)]
     if key not in known:
-        raise ConfigError(f"unknown config key {shown(key)}; allowed keys: {', '.join(known)}", str(key)[:60], value)
+        raise ConfigError(f"unknown config key {shown(key)}; allowed keys: {', '.join(known)}", str(key)[:60], value,
+                          "unknown_key", allowed=", ".join(known))
     return coerce_value(key, value, getattr(TrainConfig(), key))
 
 

@@ -30,7 +30,7 @@ PAGES = ("train", "curves", "compare-runs", "own-data", "step", "features", "lat
          "adversarial")
 # values of a kind the widget does not hold (each widget gets one, in turn: the guard's kind check is one check)
 WRONG_KIND = [("double_value", math.nan), ("string_value", "evil"), ("int_array_value", [999]),
-              ("json_value", "[" * 5000 + "]" * 5000), ("bytes_value", b"\xff" * 9)]
+              ("json_value", "[" * 5000 + "]" * 5000), ("bytes_value", b"\xff" * 9), ("string_array_value", ["evil"])]
 # hostile values of each widget's own kind
 OWN_KIND = {"double_value": [1e308, -1e308, math.nan, math.inf],
             "string_value": ["evil", "x" * 200_000, "a\x00b", "../../etc/passwd", "[l](http://evil.example)"],
@@ -39,9 +39,10 @@ OWN_KIND = {"double_value": [1e308, -1e308, math.nan, math.inf],
             "json_value": ["[" * 5000 + "]" * 5000, '{"strokes": 1e999}', '"x"'],
             "bool_value": [], "trigger_value": [], "file_uploader_state_value": []}
 KINDS = {"number_input": "double_value", "text_input": "string_value", "selectbox": "string_value",
-         "slider": "double_array_value", "button_group": "string_array_value", "checkbox": "bool_value",
-         "button": "trigger_value", "component_instance": "json_value", "file_uploader": "file_uploader_state_value",
-         "text_area": "string_value", "radio": "int_value", "toggle": "bool_value", "download_button": "trigger_value"}
+         "slider": "double_array_value", "select_slider": "string_array_value", "button_group": "string_array_value",
+         "multiselect": "string_array_value", "checkbox": "bool_value", "button": "trigger_value",
+         "component_instance": "json_value", "file_uploader": "file_uploader_state_value", "text_area": "string_value",
+         "radio": "string_value", "toggle": "bool_value", "download_button": "trigger_value"}
 
 
 def _strings(msg, out: list[str]) -> None:
@@ -59,14 +60,15 @@ def _strings(msg, out: list[str]) -> None:
 class Browser:
     """One websocket session as a forging client: reruns with any widget states, and what each run drew."""
 
-    def __init__(self, url: str, page: str, query: str = "lang=en"):
+    def __init__(self, url: str, page: str, query: str = "lang=en", first: list | None = None):
         self.url, self.page, self.query, self.page_hash = url, page, query, ""
+        self.first: dict = {}
         urllib.request.urlopen(f"{url}/?{query}", timeout=60).read()
         self._ctx = connect(url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"],
                             origin=url, max_size=None, open_timeout=60)
         self.ws = self._ctx.__enter__()
         self.widgets: dict[str, tuple[str, str]] = {}   # key -> (element type, widget id)
-        self.rerun([])
+        self.first = self.rerun(first or [])   # ``first``: states sent before the page has drawn any widget
 
     def close(self) -> None:
         self._ctx.__exit__(None, None, None)
@@ -96,8 +98,9 @@ class Browser:
                 sub = getattr(element, which)
                 if which == "exception":
                     exceptions.append(f"{sub.type}: {sub.message}"[:200])
-                if getattr(sub, "id", ""):
-                    self.widgets[sub.id.rsplit("-", 1)[-1]] = (which, sub.id)
+                if getattr(sub, "id", ""):   # a select slider is a Slider element of its own type
+                    kind = "select_slider" if which == "slider" and sub.type == sub.SELECT_SLIDER else which
+                    self.widgets[sub.id.rsplit("-", 1)[-1]] = (kind, sub.id)
                 _strings(sub, texts)
             elif kind == "script_finished" and f.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
                 return {"texts": texts, "exceptions": exceptions, "finished": True}
@@ -145,6 +148,8 @@ def test_forged_widget_values_on_every_page_are_dropped_or_refused(server, capsy
     for page in PAGES:
         b = Browser(server["url"], page, query=f"lang=en&run={server['run']}")
         found = dict(b.widgets)
+        # app.py drew its sidebar: a client naming a page on a fresh server cannot run pages/<name>.py alone
+        assert "lang_picker" in found, (page, sorted(found))
         widgets += len(found)
         for n, (key, (which, wid)) in enumerate(sorted(found.items())):
             own = KINDS.get(which)
@@ -193,3 +198,32 @@ def test_a_forged_knob_sent_with_start_never_trains_a_refused_setting(server, ca
         print(f"\nforged knobs with Start: {tried} tried, {tried - len(failures)} handled, {len(started)} runs "
               "started (each with valid settings)")
     assert not failures, "\n".join(failures[:30])
+
+
+def test_a_forged_value_sent_before_the_page_drew_its_widget_is_dropped_too(server):
+    """Widget ids are the same in every session: a client can send a value with its very first message."""
+    ids = Browser(server["url"], "train").widgets
+    for key, field, value in [("k.n_points", "string_value", "evil"), ("k.dataset", "double_value", math.nan),
+                              ("k.lr_g", "string_value", "evil"), ("k.loss", "string_value", "evil")]:
+        b = Browser(server["url"], "train", first=[(ids[key][1], field, value)])
+        assert _problem(b.first, (server["runs"], ROOT)) is None, (key, b.first["exceptions"])
+        assert _problem(b.rerun([]), (server["runs"], ROOT)) is None, key   # and the next run is sound too
+        b.close()
+
+
+def test_what_a_real_browser_sends_is_kept(server):
+    """An integer box as Chromium sends it (int_value, while Streamlit registers every number box as
+    double_value), a float box, a text box and a select box, together with Start: the run gets them all."""
+    b = Browser(server["url"], "train")
+    w = {k: v[1] for k, v in b.widgets.items()}
+    before = {p.name for p in server["runs"].iterdir()}
+    result = b.rerun([(w["k.max_steps"], "int_value", 30), (w["k.latent_dim"], "int_value", 3),
+                      (w["k.beta1"], "double_value", 0.25), (w["k.g_hidden"], "string_value", "12,12"),
+                      (w["k.loss"], "string_value", "hinge"), (w["btn_start"], "trigger_value", True)])
+    assert _problem(result, (server["runs"], ROOT)) is None
+    b.close()
+    started = sorted({p.name for p in server["runs"].iterdir()} - before)
+    assert len(started) == 1, started
+    cfg = json.loads((server["runs"] / started[0] / "config.json").read_text())
+    assert (cfg["max_steps"], cfg["latent_dim"], cfg["beta1"], cfg["g_hidden"], cfg["loss"]) == (
+        30, 3, 0.25, [12, 12], "hinge"), cfg

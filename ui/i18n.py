@@ -110,20 +110,22 @@ def texts(prefix: str, lang: str | None = None) -> dict[str, str]:
     return {key[len(prefix):]: _pick(entry, {}) for key, entry in _table(lang).items() if key.startswith(prefix)}
 
 
-_MARKDOWN = re.compile(r"([\\`*{}\[\]()!|<>~$:]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")   # markdown anywhere in a line
+_MARKDOWN = re.compile(r"([\\`*{}\[\]()!|<>~$:&]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")  # markdown anywhere in a line
                                                # (an underscore inside a word, as in n_points, emphasises nothing)
 _LINE_START = re.compile(r"^(\d+(?=[.)])|[#>+\-=])")      # and what does at its start (a heading, a list, a quote)
-_AUTOLINK = re.compile(r"(?i)(://|www(?=\.)|@)")         # what GitHub-flavoured markdown makes a link by itself
+# what becomes a link, an icon or an emoji by itself: a bare address (http://, www., a@b) and :name: shortcodes
+# (Streamlit reads :material/...: and :smile: before markdown's escapes), each broken by an invisible joiner
+_AUTOLINK = re.compile(r"(?i)(:|www(?=\.)|@)")
 _JOINER = "\u2060"                                       # WORD JOINER: invisible, and no link begins across it
 
 
 def plain(value: object) -> str:
     """``value`` (a name or message that carries what a browser sent: a run's name, an uploaded file's name, an
     error naming a value) for a markdown text, every markdown character escaped so it shows as written, in the
-    text's own font: never a link, an image, a colour, maths, bold or a heading; and a bare address
-    (``http://...``, ``www.``, ``a@b``) broken by an invisible joiner, so it is not made a link either. One line."""
-    text = _AUTOLINK.sub(lambda m: ":" + _JOINER + "//" if m.group(0) == "://" else m.group(0) + _JOINER,
-                         " ".join(str(value).split()))
+    text's own font: never a link, an image, a colour, maths, bold, a heading or a character reference (``&#58;``);
+    and a bare address (``http://...``, ``www.``, ``a@b``) or a shortcode (``:material/warning:``, ``:smile:``)
+    broken by an invisible joiner, so it is not made a link, an icon or an emoji either. One line."""
+    text = _AUTOLINK.sub(lambda m: m.group(0) + _JOINER, " ".join(str(value).split()))
     return _LINE_START.sub(lambda m: m.group(0) + "\\" if m.group(0)[0].isdigit() else "\\" + m.group(0),
                            _MARKDOWN.sub(r"\\\1", text))
 

@@ -16,7 +16,7 @@ import streamlit as st
 from gan_core.config import TrainConfig, list_presets, load_preset
 
 from . import browser, presets, run_reads
-from .i18n import t
+from .i18n import plain, t
 
 NAME_FILE = "name.txt"
 MAX_LEN = 60
@@ -97,7 +97,7 @@ def names(run_ids: Iterable[str]) -> dict[str, str]:
 def _on_name(run_id: str) -> None:
     try:
         name = rename(run_id, st.session_state.get(f"run_name.{run_id}", ""))
-        st.session_state["flash"] = ("success", t("names.renamed", name=name))
+        st.session_state["flash"] = ("success", t("names.renamed", name=plain(name)))
     except (OSError, ValueError):   # the folder went away or is read-only: say so without its path
         st.session_state["flash"] = ("error", t("names.not_saved", run=run_id))
 

@@ -13,8 +13,10 @@ if the browser had not sent it: the widget keeps the value it had. What passes (
 range, a NaN in a float box) reaches the page as a value of the right kind, and the page's own checks refuse it
 by name (``TrainConfig.validate``).
 
-``install()`` patches one method of Streamlit's; ``tests/test_forged_widgets.py`` sends forged messages to a
-real server and fails if a Streamlit upgrade moves it.
+``install()`` (called when ``ui`` is imported) patches two methods of Streamlit's: the rerun request's values are
+checked before they are stored, and a value stored before its widget was drawn (a client can send one with its
+very first message: widget ids are the same in every session) is checked when the widget reads it.
+``tests/test_forged_widgets.py`` sends forged messages to a real server and fails if a Streamlit upgrade moves them.
 """
 from __future__ import annotations
 
@@ -25,8 +27,12 @@ from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.state import session_state as _ss
 
 log = logging.getLogger(__name__)
-_original = _ss.SessionState.on_script_will_rerun
+_original_rerun = _ss.SessionState.on_script_will_rerun
+_original_get = _ss.WStates.__getitem__
 _NOT_REPLAYED = {"file_uploader_state_value", "chat_input_value"}   # deserialising them twice is not free
+# the kinds a browser really sends for a widget registered with another: an integer number box is registered
+# with double_value and its frontend sends int_value (NumberInput.js: DataType.INT -> setIntValue)
+_ALSO_SENT = {"double_value": {"int_value"}}
 
 
 def _is_choice(serde: Any, value: Any) -> bool:
@@ -44,10 +50,10 @@ def _is_choice(serde: Any, value: Any) -> bool:
 def accepts(meta: Any, state: Any) -> bool:
     """Whether the widget that ``meta`` describes can hold the value of ``state`` (a ``WidgetState`` proto)."""
     sent = state.WhichOneof("value")
-    if meta is None or sent is None:   # a widget the last run did not draw, or "no value": Streamlit's own cases
+    if meta is None or sent is None:   # a widget not drawn yet (checked when it is: _checked_get), or "no value"
         return True
-    if meta.value_type and sent != meta.value_type:   # (a v1 component may send bytes or a table; ours send JSON)
-        return False
+    if meta.value_type and sent != meta.value_type and sent not in _ALSO_SENT.get(meta.value_type, ()):
+        return False                   # (a v1 component may send bytes or a table; ours send JSON)
     if sent in _NOT_REPLAYED:
         return True
     try:
@@ -57,7 +63,8 @@ def accepts(meta: Any, state: Any) -> bool:
     return _is_choice(getattr(meta.deserializer, "__self__", None), value)
 
 
-def _checked(self: Any, fresh_widget_states: Any = None, **kwargs: Any) -> None:
+def _checked_rerun(self: Any, fresh_widget_states: Any = None, **kwargs: Any) -> None:
+    """Drop what no widget of the last run can hold before Streamlit stores it (no callback fires for it)."""
     if fresh_widget_states is not None:
         metadata = self._new_widget_state.widget_metadata
         kept = [w for w in fresh_widget_states.widgets if accepts(metadata.get(w.id), w)]
@@ -65,9 +72,19 @@ def _checked(self: Any, fresh_widget_states: Any = None, **kwargs: Any) -> None:
             log.warning("a browser sent %d widget value(s) no widget of its page can hold; ignored",
                         len(fresh_widget_states.widgets) - len(kept))
             fresh_widget_states = WidgetStates(widgets=kept)
-    _original(self, fresh_widget_states, **kwargs)
+    _original_rerun(self, fresh_widget_states, **kwargs)
+
+
+def _checked_get(self: Any, key: str) -> Any:
+    """A stored value read for the first time: refused as "not sent" (the widget's default or previous value)
+    when the widget, now drawn, cannot hold it: a value sent before its page had drawn that widget."""
+    wstate = self.states.get(key)
+    if isinstance(wstate, _ss.Serialized) and not accepts(self.widget_metadata.get(key), wstate.value):
+        raise KeyError(key)
+    return _original_get(self, key)
 
 
 def install() -> None:
     """Check every widget value from now on (idempotent)."""
-    _ss.SessionState.on_script_will_rerun = _checked
+    _ss.SessionState.on_script_will_rerun = _checked_rerun
+    _ss.WStates.__getitem__ = _checked_get

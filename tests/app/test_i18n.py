@@ -257,12 +257,17 @@ def _refusals() -> list[ValueError]:
 
     out = []
     for values in ({"loss": "x"}, {"latent_dim": 0}, {"lr_g": -1.0}, {"lr_g": "nan"}, {"g_hidden": "16,abc"},
-                   {"g_hidden": [0]}, {"model": "dcgan"}, {"dataset": "points"}, {"device": "tpu"}):
+                   {"g_hidden": [0]}, {"model": "dcgan"}, {"dataset": "points"}, {"device": "tpu"},
+                   {"speed": 11}):
         with pytest.raises(ValueError) as err:
             TrainConfig.from_dict({"dataset": "ring8", **values}).validate()
         out.append(err.value)
     with pytest.raises(ValueError) as err:
         browser_data_root("/etc/passwd", [Path("/nonexistent-uploads")])
+    out.append(err.value)
+    from gan_core.config import live_change
+    with pytest.raises(ValueError) as err:
+        live_change(TrainConfig(), {"latent_dim": 4}, {"lr_g"})
     out.append(err.value)
     import torch
     with pytest.raises(ValueError) as err:
@@ -275,7 +280,7 @@ def _refusals() -> list[ValueError]:
 def test_every_refused_setting_is_said_in_the_students_language():
     refusals = _refusals()
     codes = {getattr(e, "code", None) for e in refusals}
-    assert None not in codes and len(codes) == 10   # every kind of refusal carries its code
+    assert None not in codes and len(codes) == 12   # every kind of refusal carries its code
     for exc in refusals:
         en, zh = i18n.refusal(exc, "en"), i18n.refusal(exc, "zh")
         assert "refuse." not in en + zh and en != zh, (exc.code, en, zh)

@@ -19,20 +19,21 @@ from ui.run_names import NAME_FILE
 
 TRAIN = "pages/train.py"
 RUN_PAGES = ("pages/train.py", "pages/live_curves.py", "pages/compare.py", "pages/discriminator.py",
-             "pages/step_explained.py")
+             "pages/step_explained.py", "pages/latent_space.py")
 MARKDOWN = ["[new link](http://evil.example/x)", "![x](http://evil.example/x.png)",
-            ":red[**Your run is broken: go to evil.example**]", "`x` [y](http://evil.example) **b**"]
+            ":red[**Your run is broken: go to evil.example**]", "`x` [y](http://evil.example) **b**",
+            "x http&#58;//evil.example/a", ":material/warning: evil :smile:"]
 HOSTILE = ["../../etc/passwd", "/proc/self/environ", "é✓中文", "a\x00b", "<script>alert(1)</script>", "x" * 20_000,
            "", "%2e%2e%2f", *MARKDOWN]
 # an input's link or image, colour or bare address (made a link by itself), neither in code nor escaped
-RENDERED = re.compile(r"(?<!\\)\]\(|(?<!\\):red\[|(?i:https?://|www\.)")
+RENDERED = re.compile(r"(?<!\\)\]\(|(?<!\\):red\[|(?i:https?://|www\.)|(?<!\\)&#?\w+;|:material/|:smile:")
 QUERY = {"preset": TRAIN, "hide": TRAIN, "teacher": TRAIN, "lang": TRAIN, "run": RUN_PAGES}
 
 
 def texts(at) -> str:
     """Every message, caption and text the page shows, as one string."""
-    parts = [e.value for kind in ("error", "warning", "info", "success", "caption", "markdown", "text") for e in
-             getattr(at, kind)]
+    parts = [e.value for kind in ("error", "warning", "info", "success", "caption", "markdown", "text", "toast",
+                                  "title", "header", "subheader") for e in getattr(at, kind)]
     return "\n".join(str(p) for p in parts)
 
 
@@ -49,7 +50,8 @@ def _problem(at, *folders, secret: str = "s3cret") -> str | None:
     for bad in ("Traceback", secret, "root:x:", *map(str, folders)):
         if bad in shown:
             return f"shows {bad[:40]!r}"
-    for kind in ("error", "warning", "info", "success", "caption", "markdown"):
+    for kind in ("error", "warning", "info", "success", "caption", "markdown", "toast", "title", "header",
+                 "subheader"):
         for e in getattr(at, kind):
             rest = outside_code(str(e.value))   # escaped (\\[, \\:) the input shows as typed
             if "evil" in rest and RENDERED.search(rest):
@@ -159,8 +161,9 @@ def test_every_damaged_run_file_gives_a_message_on_every_page(runs_dir, secret, 
                 failures.append(f"{name} on {page}: {problem}")
         assert not server.registry().sessions()
         shutil.rmtree(folder)
-    for name, page in (("metrics.sqlite not a database", "pages/live_curves.py"),
-                       ("latest.pt truncated", "pages/discriminator.py")):
+    corrupt = [("metrics.sqlite not a database", p) for p in RUN_PAGES[:3]]
+    corrupt += [("latest.pt truncated", p) for p in ("pages/discriminator.py", "pages/step_explained.py")]
+    for name, page in corrupt:
         folder = runs_dir / f"{trained}-broken"    # the pages that read the broken file name it and its run
         shutil.copytree(pristine, folder)
         file, damage = _damages(secret)[name]
