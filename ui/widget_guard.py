@@ -20,6 +20,7 @@ very first message: widget ids are the same in every session) is checked when th
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -47,6 +48,18 @@ def _is_choice(serde: Any, value: Any) -> bool:
         return False
 
 
+def _unpack(state: Any) -> Any:
+    """What a widget's deserialiser receives for ``state``: the value set, an array's or a trigger message's
+    ``data``, JSON text parsed, None for a cleared value (Streamlit's own unpacking, 1.66 and 1.67 alike)."""
+    field = state.WhichOneof("value")
+    if field is None:
+        return None
+    value = getattr(state, field)
+    if field.endswith("_array_value") or field == "string_trigger_value":
+        return value.data
+    return json.loads(value) if field == "json_value" else value
+
+
 def accepts(meta: Any, state: Any) -> bool:
     """Whether the widget that ``meta`` describes can hold the value of ``state`` (a ``WidgetState`` proto)."""
     sent = state.WhichOneof("value")
@@ -57,7 +70,7 @@ def accepts(meta: Any, state: Any) -> bool:
     if sent in _NOT_REPLAYED:
         return True
     try:
-        value = meta.deserializer(_ss.unpack_widget_state_value(state))
+        value = meta.deserializer(_unpack(state))
     except Exception:   # the deserialiser refused it: ValueError, TypeError, RecursionError, OverflowError, ...
         return False
     return _is_choice(getattr(meta.deserializer, "__self__", None), value)
