@@ -7,9 +7,9 @@ runs (every later rerun of that browser then shows a traceback), a value of the 
 the widget's metadata, and a select box, radio or button group returns any string it is sent, listed or not.
 
 Here every widget value of a rerun request is checked first, against the widget as the previous run drew it:
-the kind of value the widget holds, a value its deserialiser
-accepts, and for the select-type widgets one of its options. A value that fails is dropped from the request, as
-if the browser had not sent it: the widget keeps the value it had. What passes (a number outside a knob's
+the kind of value the widget holds, a value its deserialiser accepts, and for the select-type widgets one of
+its options. A value that fails is dropped from the request, as if the browser had not sent it: the widget keeps
+the value it had. What passes (a number outside a knob's
 range, a NaN in a float box) reaches the page as a value of the right kind, and the page's own checks refuse it
 by name (``TrainConfig.validate``).
 
