@@ -71,10 +71,23 @@ def disk_run(runs_dir, cfg, evaluate: bool = False) -> str:
     return sess.run_id
 
 
-def ring8_run(runs_dir, steps: int = 20, **kw) -> str:
-    """A tiny ring8 run (with its quality evaluation) trained to its end on disk."""
+def tiny_cfg(**kw):
+    """A ring8 config that trains its 20 steps in a moment (``kw`` overrides)."""
     from gan_core import TrainConfig
 
-    cfg = TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=500, batch_size=32, max_steps=steps,
-                                  log_every=5, snapshot_every=10, **kw)
-    return disk_run(runs_dir, cfg, evaluate=True)
+    return TrainConfig.for_dataset("ring8", **{"g_hidden": [8], "d_hidden": [8], "n_points": 500, "batch_size": 32,
+                                               "max_steps": 20, "log_every": 5, "snapshot_every": 10, **kw})
+
+
+def ring8_run(runs_dir, steps: int = 20, **kw) -> str:
+    """A tiny ring8 run (with its quality evaluation) trained to its end on disk."""
+    return disk_run(runs_dir, tiny_cfg(max_steps=steps, **kw), evaluate=True)
+
+
+TEXT_KINDS = ("error", "warning", "info", "success", "caption", "markdown", "text", "toast", "title", "header",
+              "subheader")
+
+
+def texts(at) -> str:
+    """Every message, caption and text the page shows, as one string."""
+    return "\n".join(str(e.value) for kind in TEXT_KINDS for e in getattr(at, kind))

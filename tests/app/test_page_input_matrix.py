@@ -11,9 +11,8 @@ import shutil
 
 import pytest
 import torch
-from apptest_helpers import ROOT, disk_run, open_app
+from apptest_helpers import ROOT, TEXT_KINDS, disk_run, open_app, texts, tiny_cfg
 
-from gan_core.config import TrainConfig
 from ui import server
 from ui.run_names import NAME_FILE
 
@@ -30,13 +29,6 @@ RENDERED = re.compile(r"(?<!\\)\]\(|(?<!\\):red\[|(?i:https?://|www\.)|(?<!\\)&#
 QUERY = {"preset": TRAIN, "hide": TRAIN, "teacher": TRAIN, "lang": TRAIN, "run": RUN_PAGES}
 
 
-def texts(at) -> str:
-    """Every message, caption and text the page shows, as one string."""
-    parts = [e.value for kind in ("error", "warning", "info", "success", "caption", "markdown", "text", "toast",
-                                  "title", "header", "subheader") for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
-
-
 def outside_code(markdown: str) -> str:
     """``markdown`` without its code spans (CommonMark: a run of backticks up to the next run of the same length)."""
     return re.sub(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)", "", markdown)
@@ -50,8 +42,7 @@ def _problem(at, *folders, secret: str = "s3cret") -> str | None:
     for bad in ("Traceback", secret, "root:x:", *map(str, folders)):
         if bad in shown:
             return f"shows {bad[:40]!r}"
-    for kind in ("error", "warning", "info", "success", "caption", "markdown", "toast", "title", "header",
-                 "subheader"):
+    for kind in TEXT_KINDS:
         for e in getattr(at, kind):
             rest = outside_code(str(e.value))   # escaped (\\[, \\:) the input shows as typed
             if "evil" in rest and RENDERED.search(rest):
@@ -89,11 +80,6 @@ def test_every_hostile_query_string_is_refused_on_every_page_that_reads_it(runs_
     with capsys.disabled():
         print(f"\npage input matrix: query strings: {tried} tried, {tried - len(failures)} handled")
     assert not failures, "\n".join(failures)
-
-
-def _tiny(**kw) -> TrainConfig:
-    return TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=500, batch_size=32, max_steps=20,
-                                   log_every=5, snapshot_every=10, **kw)
 
 
 def _code_pickle() -> bytes:
@@ -141,7 +127,7 @@ def _damages(secret) -> dict:
 
 
 def test_every_damaged_run_file_gives_a_message_on_every_page(runs_dir, secret, capsys):
-    trained = disk_run(runs_dir, _tiny())
+    trained = disk_run(runs_dir, tiny_cfg())
     pristine = runs_dir.parent / "pristine"
     shutil.copytree(runs_dir / trained, pristine)
     shutil.rmtree(runs_dir / trained)   # its writer (this process) still holds the database open

@@ -10,7 +10,7 @@ import time
 
 import pytest
 import torch
-from apptest_helpers import TINY, click, disk_run, open_app, set_knob
+from apptest_helpers import TINY, click, disk_run, open_app, set_knob, texts, tiny_cfg
 
 from gan_core.config import TrainConfig
 from gan_core.paths import uploads_dir
@@ -21,20 +21,6 @@ from ui import classroom, server
 TRAIN = "pages/train.py"
 PAGES = ("pages/train.py", "pages/live_curves.py", "pages/compare.py", "pages/discriminator.py",
          "pages/step_explained.py")
-
-
-def tiny_cfg(**kw) -> TrainConfig:
-    return TrainConfig.for_dataset("ring8", g_hidden=[8], d_hidden=[8], n_points=500, batch_size=32, max_steps=20,
-                                   log_every=5, snapshot_every=10, **kw)
-
-
-def texts(at) -> str:
-    """Every message and caption the page shows, as one string."""
-    parts = [e.value for kind in ("error", "warning", "info", "success", "caption", "markdown") for e in
-             getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
-
-
 
 
 def hostile_checkpoint(**config) -> bytes:
