@@ -93,6 +93,24 @@ def test_get_classifier_caches_on_disk_and_in_memory(runs_dir, monkeypatch):
     classifiers.clear_memory_cache()
 
 
+def test_the_fid_classifier_is_the_same_on_a_busy_machine(runs_dir, monkeypatch):
+    """FID's feature space must not depend on the machine's load: by default get_classifier trains for
+    TRAIN_EPOCHS, not for a time, so a slow clock (every step 10 s late) gives the same weights."""
+    def weights():
+        classifiers.clear_memory_cache()
+        for f in (runs_dir / "_cache" / "classifiers").glob("*.pt"):
+            f.unlink()
+        model, _ = get_classifier("digits", kind="mlp", device="cpu")
+        return {k: v.clone() for k, v in model.state_dict().items()}
+
+    idle = weights()
+    ticks = iter(range(0, 10**9, 10))
+    monkeypatch.setattr(classifiers.time, "perf_counter", lambda: float(next(ticks)))
+    busy = weights()
+    assert idle.keys() == busy.keys() and all(torch.equal(idle[k], busy[k]) for k in idle)
+    classifiers.clear_memory_cache()
+
+
 def test_torn_cache_file_is_retrained(runs_dir):
     classifiers.clear_memory_cache()
     folder = runs_dir / "_cache" / "classifiers"
