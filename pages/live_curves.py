@@ -40,7 +40,8 @@ def curves() -> None:
     compare = [(names.get(rid, rid), run_reads.series(rid, max_points=MAX_POINTS, zoom=zoom))
                for rid in others if rid in runs]
     fig = charts.curves_figure(data, ("loss", "dout", "grad", "lr"), events=run_reads.events(run), others=compare,
-                               smooth=smooth, log_y=log_y, last=last, lang=current_lang(), revision=revision)
+                               smooth=smooth, log_y=log_y, last=last, lang=current_lang(), revision=revision,
+                               loss=run_reads.config_of(run).get("loss", ""))
     live_chart(fig, key="curves-main", follow_y=True)
     st.caption(t("curves.markers"))
 

@@ -24,10 +24,11 @@ PANELS = {  # panel name -> metric keys drawn in it
     "grad": ("grad_norm_d", "grad_norm_g"), "lr": ("lr_d", "lr_g"),
 }
 COLORS = {"loss_d": "#1f77b4", "loss_g": "#d62728", "d_real": REAL, "d_fake": FAKE, "grad_norm_d": "#1f77b4",
-          "grad_norm_g": "#d62728", "lr_d": "#1f77b4", "lr_g": "#d62728"}
+          "grad_norm_g": "#d62728", "lr_d": "#1f77b4", "lr_g": "#d62728", "w_estimate": "#424242"}
 NAMES = {"loss_d": "loss_D", "loss_g": "loss_G", "d_real": "D(x)", "d_fake": "D(G(z))",
          "grad_norm_d": "|∇D|", "grad_norm_g": "|∇G|", "lr_d": "lr_D", "lr_g": "lr_G"}
 PROBABILITY_LOSSES = ("minimax", "nonsaturating")   # D's output is sigmoid(logit) only for these (losses.d_output)
+WASSERSTEIN_LOSSES = ("wgan", "wgan_gp")   # their critic's mean score gap real - fake estimates W (lesson 4)
 
 
 def is_score(loss: str) -> bool:
@@ -36,7 +37,17 @@ def is_score(loss: str) -> bool:
 
 
 def _name(key: str, score: bool, lang: str) -> str:
+    if key == "w_estimate":
+        return t("curves.w_estimate", lang)
     return t(f"curves.{key}_score", lang) if score and key in ("d_real", "d_fake") else NAMES[key]
+
+
+def _with_w_estimate(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``data`` with ``w_estimate = d_real - d_fake``: what a Wasserstein critic estimates. Its logged loss adds
+    gp_weight times the gradient penalty, so the loss curve alone is not the estimate."""
+    if "d_real" not in data or "d_fake" not in data:
+        return data
+    return {**data, "w_estimate": np.asarray(data["d_real"], np.float64) - np.asarray(data["d_fake"], np.float64)}
 
 
 def ema(y: np.ndarray, alpha: float) -> np.ndarray:
@@ -92,7 +103,7 @@ def _figure() -> dict:
 def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss", "dout"), *,
                   events: Sequence[dict] = (), others: Sequence[tuple[str, dict]] = (), smooth: float = 0.0,
                   log_y: bool = False, last: int = 0, lang: str = "en", height: int = 0,
-                  revision: str = "curves", score: bool = False) -> dict:
+                  revision: str = "curves", loss: str = "") -> dict:
     """One subplot per panel (``PANELS`` keys), sharing the step axis; a plain Plotly figure dict.
 
     Built as a dict, not ``go.Figure``: validating graph objects costs ~0.3 s of the GIL per redraw on a laptop
@@ -103,8 +114,10 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
         events: session events; "update" ones become labelled vertical lines, "collapse" ones red dashed ones.
         others: ``(label, series)`` of runs to overlay, dashed.
         smooth: EMA factor in [0, 1); log_y: logarithmic y axes; last: window in steps (0 = all).
-        score: D's output is a critic score (``is_score(loss)``): its panel and lines say so, not "D(x)".
+        loss: the run's loss. A critic score (``is_score``) titles the D panel and lines so, not "D(x)"; a
+            Wasserstein critic's panel also draws its W estimate, critic(x) - critic(G(z)).
     """
+    score, wasserstein = is_score(loss), loss in WASSERSTEIN_LOSSES
     fig, k = _figure(), len(panels)
     # between two panels: the upper one's step labels and the lower one's title (~50 px whatever the height)
     gap = min(0.2, max(0.05, 50 / max(1, (height or 230 * k + 40) - 72))) if k > 1 else 0.0
@@ -113,14 +126,14 @@ def curves_figure(series: dict[str, np.ndarray], panels: Sequence[str] = ("loss"
     drawn: dict[str, list[np.ndarray]] = {panel: [] for panel in panels}   # the y values of each panel
     negative: set[str] = set()   # panels with values <= 0 that a log axis drew as |y|
     for r, (label, data, dash) in enumerate(runs):
-        data = window(data, last)
+        data = _with_w_estimate(window(data, last)) if wasserstein and not r else window(data, last)  # not others'
         steps = np.asarray(data.get("step", []))
         if r:   # another run: one legend entry (its line style), not one per metric
             fig["data"].append(dict(type="scatter", x=[None], y=[None], mode="lines", name=label, legendgroup=label,
                                     line=dict(color="#616161", dash=dash, width=1.2), hoverinfo="skip",
                                     xaxis="x", yaxis="y"))
         for row, panel in enumerate(panels, start=1):
-            for key in PANELS[panel]:
+            for key in PANELS[panel] + (("w_estimate",) if wasserstein and panel == "dout" else ()):
                 if key not in data:
                     continue
                 name = _name(key, score, lang)

@@ -188,13 +188,12 @@ def _live_body(run_id: str | None) -> None:
     sess.touch(browser.browser_id())  # its owner watches: the registry does not pause it as idle
     snap = sess.snapshot()
     data = run_reads.series(run_id, max_points=TRAIN_POINTS, zoom=zoom_of("train-curves", run_id))
-    score = charts.is_score(snap.config.get("loss", ""))
     with head:
         _metrics(snap, data, sess)
     with left:
         live_chart(lambda: charts.curves_figure(data, ("loss", "dout"), events=sess.events(), lang=lang,
-                                                height=520, revision=run_id, score=score), key="train-curves",
-                   follow_y=True)
+                                                height=520, revision=run_id, loss=snap.config.get("loss", "")),
+                   key="train-curves", follow_y=True)
         if len(data.get("step", ())) or not failed(snap.state):   # a failed run: only its failure, above
             st.caption(t("curves.empty", n=snap.config.get("log_every", 10)) if len(data.get("step", ())) == 0
                        else t("train.curves_cap"))
@@ -388,7 +387,9 @@ def disk(run_id: str) -> None:
         data = run_reads.series(run_id, zoom=zoom_of("train-curves", run_id))
         if len(data.get("step", ())):
             live_chart(charts.curves_figure(data, ("loss", "dout"), events=run_reads.events(run_id), lang=lang,
-                                            height=520, revision=run_id), key="train-curves", follow_y=True)
+                                            height=520, revision=run_id,
+                                            loss=run_reads.config_of(run_id).get("loss", "")),
+                       key="train-curves", follow_y=True)
         else:   # e.g. a run opened from a checkpoint: its curves begin when it trains again
             st.caption(t("train.no_curves"))
     with right:

@@ -313,22 +313,27 @@ def _window_stats(curves: dict[str, np.ndarray]) -> dict[str, float]:
     return {f"{k}_{s}": float(getattr(np, s)(v[w])) for k, v in curves.items() for s in ("mean", "std")}
 
 
-def _quality_track(cfg: TrainConfig, limit: float, every: int) -> dict[str, Any]:
-    """A run of ``limit`` CPU seconds: grid JS every ``every`` steps and the mean of D's logged loss (read every
-    ``cfg.log_every`` steps, as the Train page's curve) since the previous evaluation."""
+def _quality_track(cfg: TrainConfig, limit: float, every: int, max_steps: float = math.inf) -> dict[str, Any]:
+    """A run of ``limit`` CPU seconds (or ``max_steps`` steps): grid JS every ``every`` steps and, since the
+    previous evaluation, the mean of D's logged loss and of its W estimate ``d_real - d_fake`` (read every
+    ``cfg.log_every`` steps, as the Train page's curves)."""
     trainer = Trainer(cfg)
     ev = Evaluator(trainer.data, seed=cfg.seed)
-    clock, js, loss, logged = TrainingClock(time.thread_time), [], [], []
-    while clock.cpu < limit:
+    clock, js = TrainingClock(time.thread_time), []
+    out: dict[str, list[float]] = {"loss_d": [], "w_estimate": []}
+    logged: dict[str, list[float]] = {k: [] for k in out}
+    while clock.cpu < limit and trainer.step_count < max_steps:
         with clock:
             m = trainer.step(sync=(trainer.step_count + 1) % cfg.log_every == 0)
         if m:
-            logged.append(m["loss_d"])
+            logged["loss_d"].append(m["loss_d"])
+            logged["w_estimate"].append(m["d_real"] - m["d_fake"])
         if trainer.step_count % every == 0:
             js.append(ev.evaluate(_sample_fn(trainer), trainer.step_count)["js"])
-            loss.append(float(np.mean(logged)) if logged else float("nan"))
-            logged = []
-    return {"js": js, "loss_d": loss, "steps": trainer.step_count, "cpu": clock.cpu, "wall": clock.wall}
+            for k, v in logged.items():
+                out[k].append(float(np.mean(v)) if v else float("nan"))
+                v.clear()
+    return {"js": js, **out, "steps": trainer.step_count, "cpu": clock.cpu, "wall": clock.wall}
 
 
 def lr_change_effect(seed: int) -> dict[str, Any]:
@@ -353,7 +358,8 @@ def judge_tricks(seed: int, fast: bool = False) -> dict[str, Any]:
     LR_STAT of the next LR_WINDOW steps, compared with the same run (same seed) without the change, by more
     than NOISE_MARGIN times the seed noise: the largest difference between that run and the unchanged runs of
     NOISE_SEEDS other seeds. (b) Over LESSON_SECONDS[4] / 2 CPU seconds each, looked at every QUALITY_EVERY
-    steps: the Spearman correlation of the WGAN-GP critic's W estimate (its logged loss, negated) with the grid
+    steps: the Spearman correlation of the WGAN-GP critic's W estimate (mean critic score of real minus fake
+    points; its logged loss adds gp_weight times the penalty, which is not part of the estimate) with the grid
     JS is at least RHO_WGAN (``ring8-wgan-gp``), that of the plain GAN's D loss at most RHO_PLAIN in magnitude
     (``ring8-lr-knobs``). ``fast``: the knob part and a quarter of the time for (b)."""
     base_cfg = _cfg(KNOBS, seed)
@@ -363,7 +369,7 @@ def judge_tricks(seed: int, fast: bool = False) -> dict[str, Any]:
     limit = LESSON_SECONDS[4] / (8 if fast else 2)
     wgan = _quality_track(_cfg(WGAN, seed), limit, QUALITY_EVERY)
     plain = _quality_track(base_cfg, limit, QUALITY_EVERY)
-    rho_w = spearman([-v for v in wgan["loss_d"]], wgan["js"])
+    rho_w = spearman(wgan["w_estimate"], wgan["js"])
     rho_p = spearman(plain["loss_d"], plain["js"])
     tracks = math.isfinite(rho_w) and rho_w >= RHO_WGAN
     plain_not = not math.isfinite(rho_p) or abs(rho_p) <= RHO_PLAIN
@@ -380,6 +386,7 @@ def judge_tricks(seed: int, fast: bool = False) -> dict[str, Any]:
                         "stat": LR_STAT, "lr_effect": _r(effect), "seed_noise": _r(noise), "visible": visible,
                         "rho_wgan": _r(rho_w, 3), "rho_plain": _r(rho_p, 3), "wgan_tracks": tracks,
                         "plain_does_not": plain_not, "wgan_js": [_r(v) for v in wgan["js"]],
+                        "wgan_w_estimate": [_r(v) for v in wgan["w_estimate"]],
                         "wgan_critic_loss": [_r(v) for v in wgan["loss_d"]],
                         "plain_js": [_r(v) for v in plain["js"]], "plain_loss_d": [_r(v) for v in plain["loss_d"]],
                         "wgan_steps": wgan["steps"], "plain_steps": plain["steps"], "quality_every": QUALITY_EVERY,

@@ -106,11 +106,23 @@ def test_learning_rates_start_at_zero_and_log_scale_says_it_draws_absolute_value
 
 
 def test_critic_scores_are_named_as_such():
-    fig = charts.curves_figure(_series(), ("dout",), score=True)
+    fig = charts.curves_figure(_series(), ("dout",), loss="hinge")
     assert [d["name"] for d in fig["data"]] == ["critic(x)", "critic(G(z))"]
     assert "not probabilities" in fig["layout"]["annotations"][0]["text"]
     assert [d["name"] for d in charts.curves_figure(_series(), ("dout",))["data"]] == ["D(x)", "D(G(z))"]
     assert charts.is_score("wgan_gp") and charts.is_score("hinge") and not charts.is_score("nonsaturating")
+
+
+def test_a_wasserstein_critic_draws_its_w_estimate_not_its_penalised_loss():
+    """Lesson 4: the critic's estimate of W is critic(x) - critic(G(z)); its loss adds 10 x the penalty."""
+    series = {**_series(), "d_fake": np.linspace(0.2, 1.5, 50)}
+    for lang, name in (("en", "W estimate = critic(x) − critic(G(z))"), ("zh", "W 估计 = 评判器(x) − 评判器(G(z))")):
+        fig = charts.curves_figure(series, ("loss", "dout"), loss="wgan_gp", lang=lang,
+                                   others=[("other", series)])
+        w = [d for d in fig["data"] if d["name"] == name]
+        assert len(w) == 1 and w[0]["yaxis"] == "y2", "one W line, in the D panel, for the run itself"
+        np.testing.assert_allclose(w[0]["y"], series["d_real"] - series["d_fake"])
+    assert not [d for d in charts.curves_figure(series, ("dout",), loss="hinge")["data"] if "W" in d["name"]]
 
 
 def test_plane_keeps_the_datas_range_arrows_have_heads_and_the_colour_scale_is_fixed_around_zero():
