@@ -18,6 +18,8 @@ DATASETS = ("ring8", "grid25", "spiral", "quadratic", "two_curves", "points",
 POINT_DATASETS = ("ring8", "grid25", "spiral", "quadratic", "two_curves", "points")
 MODELS = ("mlp", "dcgan")
 LOSSES = ("minimax", "nonsaturating", "wgan", "wgan_gp", "hinge", "lsgan")
+PROBABILITY_LOSSES = ("minimax", "nonsaturating")   # D outputs a probability, sigmoid(logit)
+WASSERSTEIN_LOSSES = ("wgan", "wgan_gp")   # a critic: its mean score gap real - fake estimates W
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu", "gelu")
 
@@ -120,7 +122,7 @@ class TrainConfig(DictConfig):
 
     @property
     def is_wgan(self) -> bool:
-        return self.loss in ("wgan", "wgan_gp")
+        return self.loss in WASSERSTEIN_LOSSES
 
     # ---- validation ---------------------------------------------------------------------------
     def validate(self) -> TrainConfig:

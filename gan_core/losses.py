@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_core.config import PROBABILITY_LOSSES, WASSERSTEIN_LOSSES
+
 
 def d_loss(loss: str, d_real: torch.Tensor, d_fake: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
     """Discriminator (critic) loss to minimise.
@@ -28,11 +30,11 @@ def d_loss(loss: str, d_real: torch.Tensor, d_fake: torch.Tensor, label_smoothin
     critic maximises ``E[D(x)] - E[D(G(z))]`` (Arjovsky et al. 2017, https://arxiv.org/abs/1701.07875).
     """
     real_target = 1.0 - label_smoothing
-    if loss in ("minimax", "nonsaturating"):
+    if loss in PROBABILITY_LOSSES:
         # BCE with target t: t * softplus(-l) + (1 - t) * softplus(l)
         real = real_target * F.softplus(-d_real) + (1 - real_target) * F.softplus(d_real)
         return real.mean() + F.softplus(d_fake).mean()
-    if loss in ("wgan", "wgan_gp"):
+    if loss in WASSERSTEIN_LOSSES:
         return d_fake.mean() - d_real.mean()
     if loss == "hinge":
         return F.relu(1.0 - d_real).mean() + F.relu(1.0 + d_fake).mean()
@@ -89,4 +91,4 @@ def instance_noise(x: torch.Tensor, std: float, generator: torch.Generator | Non
 
 def d_output(loss: str, logits: torch.Tensor) -> torch.Tensor:
     """What to show as D(x): a probability for the BCE losses, the raw critic score otherwise."""
-    return torch.sigmoid(logits) if loss in ("minimax", "nonsaturating") else logits
+    return torch.sigmoid(logits) if loss in PROBABILITY_LOSSES else logits

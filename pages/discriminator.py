@@ -13,7 +13,7 @@ run = src.page_run("page.disc", "disc.intro")
 lang = current_lang()
 info = run_reads.status(run)
 active = info["state"] in run_reads.ACTIVE
-probability = run_reads.config_of(run).get("loss", "nonsaturating") in ("minimax", "nonsaturating")
+probability = not charts.is_score(run_reads.config_of(run).get("loss", "nonsaturating"))
 
 
 def notice(key: str, **values) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from gan_core.config import PROBABILITY_LOSSES, WASSERSTEIN_LOSSES
+
 from .figures import BEFORE, FAKE, REAL, base_layout
 from .i18n import t
 
@@ -27,8 +29,6 @@ COLORS = {"loss_d": "#1f77b4", "loss_g": "#d62728", "d_real": REAL, "d_fake": FA
           "grad_norm_g": "#d62728", "lr_d": "#1f77b4", "lr_g": "#d62728", "w_estimate": "#424242"}
 NAMES = {"loss_d": "loss_D", "loss_g": "loss_G", "d_real": "D(x)", "d_fake": "D(G(z))",
          "grad_norm_d": "|∇D|", "grad_norm_g": "|∇G|", "lr_d": "lr_D", "lr_g": "lr_G"}
-PROBABILITY_LOSSES = ("minimax", "nonsaturating")   # D's output is sigmoid(logit) only for these (losses.d_output)
-WASSERSTEIN_LOSSES = ("wgan", "wgan_gp")   # their critic's mean score gap real - fake estimates W (lesson 4)
 
 
 def is_score(loss: str) -> bool:
