@@ -32,6 +32,7 @@ TRAIN_EPOCHS = {"digits": 30, "mnist": 5, "fashion_mnist": 5, "cifar10": 5}
 # ... but at least MIN_STEPS batches of 128 (up to 30 epochs): the offline MNIST subset has 8,330 training digits,
 # 5 epochs of which gave 94.8% test accuracy, 30 epochs (29 s on one idle thread) 97.3%.
 MIN_STEPS, MAX_EPOCHS = 2000, 30
+BATCH_SIZE = 128   # train_classifier's batches
 _MEMORY: dict[tuple[str, str, str, str], tuple[nn.Module, float]] = {}
 _LOCK = threading.Lock()
 _KEY_LOCKS: dict[tuple[str, str, str, str], threading.Lock] = {}
@@ -133,7 +134,7 @@ def evaluate_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_
 
 
 def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: float = 0.0,
-                     steps: int = 0, seconds: float = 0.0, lr: float = 1e-3, batch_size: int = 128,
+                     steps: int = 0, seconds: float = 0.0, lr: float = 1e-3, batch_size: int = BATCH_SIZE,
                      weight_decay: float = 0.0, seed: int = 0) -> dict[str, float]:
     """Train ``model`` in place with Adam on cross-entropy until the first of epochs/steps/seconds runs out;
     the model is left in eval mode.
@@ -264,7 +265,7 @@ def _train_and_save(path: Path, dataset: str, data_root: str, kind: str, dev: to
     with seeded(0):  # seeded initial weights; the global RNG is left as it was
         model = build_classifier(kind, tuple(x.shape[1:]), k).to(dev)
     if seconds is None:
-        batches = -(-len(x) // 128)
+        batches = -(-len(x) // BATCH_SIZE)
         epochs = min(MAX_EPOCHS, max(TRAIN_EPOCHS.get(dataset, 5), -(-MIN_STEPS // batches)))
         train_classifier(model, x.to(dev), y.to(dev), epochs=epochs, seed=0)
     else:

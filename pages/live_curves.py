@@ -34,14 +34,14 @@ active = run_reads.status(run)["state"] in run_reads.ACTIVE
 def curves() -> None:
     revision = f"{run}-{log_y}-{last}"
     zoom = zoom_of("curves-main", revision)  # a zoomed window comes at full resolution
-    data = run_reads.series(run, max_points=MAX_POINTS, zoom=zoom)
+    data, cfg = run_reads.series(run, max_points=MAX_POINTS, zoom=zoom), run_reads.config_of(run)
     if len(data.get("step", ())) == 0:
-        st.caption(t("curves.empty", n=run_reads.config_of(run).get("log_every", 10)))
+        st.caption(t("curves.empty", n=cfg.get("log_every", 10)))
     compare = [(names.get(rid, rid), run_reads.series(rid, max_points=MAX_POINTS, zoom=zoom))
                for rid in others if rid in runs]
     fig = charts.curves_figure(data, ("loss", "dout", "grad", "lr"), events=run_reads.events(run), others=compare,
                                smooth=smooth, log_y=log_y, last=last, lang=current_lang(), revision=revision,
-                               loss=run_reads.config_of(run).get("loss", ""))
+                               loss=cfg.get("loss", ""))
     live_chart(fig, key="curves-main", follow_y=True)
     st.caption(t("curves.markers"))
 

@@ -369,9 +369,10 @@ def disk(run_id: str) -> None:
     info = run_reads.status(run_id)
     st.info(t("train.disk_run") + f" ({t('state.' + info['state'])}, {t('train.at_step', n=info['step'])})")
     status_box(info)
-    collapses = [e["detail"] for e in run_reads.events(run_id) if e["kind"] == "collapse" and e.get("detail")]
+    cfg, events = run_reads.config_of(run_id), run_reads.events(run_id)   # read once: a finished run's files
+    collapses = [e["detail"] for e in events if e["kind"] == "collapse" and e.get("detail")]
     if collapses:   # the run's last collapse alarm, as it was shown live
-        st.warning(alarm_text(collapses[-1], run_reads.config_of(run_id).get("dataset", "")), icon=":material/warning:")
+        st.warning(alarm_text(collapses[-1], cfg.get("dataset", "")), icon=":material/warning:")
     if info["state"] not in run_reads.ACTIVE and run_reads.has_checkpoint(run_id):
         if st.button(t("train.resume_disk"), key="btn_resume_disk"):
             try:
@@ -386,15 +387,13 @@ def disk(run_id: str) -> None:
     with left:
         data = run_reads.series(run_id, zoom=zoom_of("train-curves", run_id))
         if len(data.get("step", ())):
-            live_chart(charts.curves_figure(data, ("loss", "dout"), events=run_reads.events(run_id), lang=lang,
-                                            height=520, revision=run_id,
-                                            loss=run_reads.config_of(run_id).get("loss", "")),
+            live_chart(charts.curves_figure(data, ("loss", "dout"), events=events, lang=lang, height=520,
+                                            revision=run_id, loss=cfg.get("loss", "")),
                        key="train-curves", follow_y=True)
         else:   # e.g. a run opened from a checkpoint: its curves begin when it trains again
             st.caption(t("train.no_curves"))
     with right:
         png = run_reads.latest_samples_png(run_id)
-        cfg = run_reads.config_of(run_id)
         if png is not None and cfg.get("dataset") not in POINT_DATASETS:
             st.image(png, width="stretch")
         else:
